@@ -1,0 +1,85 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "price-pipeline",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Kafka", targets: ["Kafka"]),
+        .library(name: "Avro", targets: ["Avro"]),
+        .library(name: "Postgres", targets: ["Postgres"]),
+        .library(name: "HTTPClient", targets: ["HTTPClient"]),
+        .library(name: "ServiceSupport", targets: ["ServiceSupport"]),
+        .library(name: "SchemaRegistry", targets: ["SchemaRegistry"]),
+        .library(name: "SchemaRegistryClient", targets: ["SchemaRegistryClient"]),
+        .executable(name: "schema-registry", targets: ["SchemaRegistryServer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    ],
+    targets: [
+        // C libraries: each is imported by exactly one Swift wrapper module.
+        .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
+        .systemLibrary(name: "CAvro", pkgConfig: "avro-c", providers: [.apt(["libavro-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+
+        // Safe Swift wrappers.
+        .target(name: "Kafka", dependencies: [
+            "CRdKafka",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "Avro", dependencies: ["CAvro"]),
+        .target(name: "Postgres", dependencies: [
+            "CLibPQ",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "HTTPClient", dependencies: ["CCurl"]),
+
+        // Shared service plumbing: config, logging, /metrics and /health, lifecycle.
+        .target(name: "ServiceSupport", dependencies: [
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
+
+        // Schema registry: log-applied state, compatibility, HTTP API; and its client.
+        .target(name: "SchemaRegistry", dependencies: [
+            "Avro", "Kafka", "ServiceSupport",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+        ]),
+        .target(name: "SchemaRegistryClient", dependencies: ["HTTPClient", "Avro"]),
+        .executableTarget(name: "SchemaRegistryServer", dependencies: [
+            "SchemaRegistry", "ServiceSupport", "Kafka",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "AvroTests", dependencies: ["Avro"], resources: [.copy("Golden")]),
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres"]),
+        .testTarget(name: "HTTPClientTests", dependencies: [
+            "HTTPClient",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
+        .testTarget(name: "ServiceSupportTests", dependencies: [
+            "ServiceSupport", "HTTPClient",
+        ]),
+        .testTarget(name: "SchemaRegistryTests", dependencies: [
+            "SchemaRegistry", "SchemaRegistryClient", "Avro", "Kafka",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
+    ]
+)

@@ -1,0 +1,248 @@
+import CRdKafka
+import Dispatch
+import Foundation
+import Logging
+
+/// Runs blocking librdkafka calls on a dispatch queue, never on Swift's cooperative pool.
+struct RDKafkaBlockingExecutor: Sendable {
+    let queue: DispatchQueue
+
+    init(label: String) {
+        queue = DispatchQueue(label: label)
+    }
+
+    func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async { continuation.resume(with: Result { try body() }) }
+        }
+    }
+}
+
+/// State that librdkafka's callbacks reach through the configuration opaque.
+/// Retained for as long as the `rd_kafka_t` handle exists; released after `rd_kafka_destroy`.
+final class RDKafkaCallbackContext: @unchecked Sendable {
+    let logger: Logger
+    let statisticsHandler: (@Sendable (String) -> Void)?
+    let rebalanceHandler: KafkaRebalanceHandler?
+    private let lock = NSLock()
+    private var _pendingError: KafkaError?
+    private var _fatalError: KafkaError?
+
+    init(logger: Logger, statisticsHandler: (@Sendable (String) -> Void)?, rebalanceHandler: KafkaRebalanceHandler?) {
+        self.logger = logger
+        self.statisticsHandler = statisticsHandler
+        self.rebalanceHandler = rebalanceHandler
+    }
+
+    /// An error to surface at the next call into the client (e.g. from the rebalance hook).
+    func setPending(_ error: KafkaError) { lock.withLock { _pendingError = error } }
+    func takePending() -> KafkaError? { lock.withLock { defer { _pendingError = nil }; return _pendingError } }
+    func setFatal(_ error: KafkaError) { lock.withLock { if _fatalError == nil { _fatalError = error } } }
+    var fatalError: KafkaError? { lock.withLock { _fatalError } }
+}
+
+/// Waits on a dispatch thread for async work (the rebalance hook) to finish.
+func rdkafkaBlockingAwait<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) -> Result<T, Error> {
+    let semaphore = DispatchSemaphore(value: 0)
+    let box = RDKafkaResultBox<T>()
+    Task {
+        box.result = await Result { try await body() }
+        semaphore.signal()
+    }
+    semaphore.wait()
+    return box.result!
+}
+
+final class RDKafkaResultBox<T: Sendable>: @unchecked Sendable {
+    var result: Result<T, Error>?
+}
+
+extension Result where Failure == Error {
+    init(catching body: () async throws -> Success) async {
+        do { self = .success(try await body()) } catch { self = .failure(error) }
+    }
+}
+
+/// Owns one `rd_kafka_t` and its configuration callbacks.
+final class RDKafkaClient: @unchecked Sendable {
+    enum Kind { case producer, consumer }
+
+    let handle: OpaquePointer
+    let context: RDKafkaCallbackContext
+    private let contextPointer: UnsafeMutableRawPointer
+    private let destroyed = NSLock()
+    private var isDestroyed = false
+
+    /// Builds the configuration and creates the handle.
+    /// - Throws: `KafkaError.configuration` naming the rejected property.
+    init(kind: Kind, properties: [String: String], context: RDKafkaCallbackContext,
+         deliveryCallback: (@convention(c) (OpaquePointer?, UnsafePointer<rd_kafka_message_t>?, UnsafeMutableRawPointer?) -> Void)? = nil) throws {
+        let conf = rd_kafka_conf_new()!
+        var errstr = [CChar](repeating: 0, count: 512)
+        for (key, value) in properties.sorted(by: { $0.key < $1.key }) {
+            if rd_kafka_conf_set(conf, key, value, &errstr, errstr.count) != RD_KAFKA_CONF_OK {
+                rd_kafka_conf_destroy(conf)
+                let reason = errstr.nulTerminatedString
+                throw KafkaError(.configuration, "librdkafka rejected property \(key): \(reason)")
+            }
+        }
+        let opaque = Unmanaged.passRetained(context).toOpaque()
+        rd_kafka_conf_set_opaque(conf, opaque)
+        rd_kafka_conf_set_log_cb(conf, rdkafkaLogCallback)
+        rd_kafka_conf_set_error_cb(conf, rdkafkaErrorCallback)
+        if context.statisticsHandler != nil { rd_kafka_conf_set_stats_cb(conf, rdkafkaStatsCallback) }
+        if let deliveryCallback { rd_kafka_conf_set_dr_msg_cb(conf, deliveryCallback) }
+        if context.rebalanceHandler != nil { rd_kafka_conf_set_rebalance_cb(conf, rdkafkaRebalanceCallback) }
+        guard let rk = rd_kafka_new(kind == .producer ? RD_KAFKA_PRODUCER : RD_KAFKA_CONSUMER, conf, &errstr, errstr.count) else {
+            // On failure the configuration is still ours.
+            rd_kafka_conf_destroy(conf)
+            Unmanaged<RDKafkaCallbackContext>.fromOpaque(opaque).release()
+            throw KafkaError(.configuration, "could not create the Kafka client: \(errstr.nulTerminatedString)")
+        }
+        handle = rk
+        self.context = context
+        contextPointer = opaque
+    }
+
+    /// Destroys the handle, then releases the callback context. Idempotent.
+    func destroy() {
+        let first = destroyed.withLock { () -> Bool in
+            defer { isDestroyed = true }
+            return !isDestroyed
+        }
+        guard first else { return }
+        rd_kafka_destroy(handle)
+        Unmanaged<RDKafkaCallbackContext>.fromOpaque(contextPointer).release()
+    }
+
+    var closed: Bool { destroyed.withLock { isDestroyed } }
+
+    deinit { destroy() }
+
+    /// Fetches cluster metadata for one topic or all.
+    func metadata(topic: String?, timeout: Duration) throws -> [(name: String, partitions: Int, error: Int32)] {
+        var md: UnsafePointer<rd_kafka_metadata>?
+        var rkt: OpaquePointer?
+        if let topic { rkt = rd_kafka_topic_new(handle, topic, nil) }
+        defer { if let rkt { rd_kafka_topic_destroy(rkt) } }
+        let err = rd_kafka_metadata(handle, topic == nil ? 1 : 0, rkt, &md, Int32(timeout.milliseconds))
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let md else { throw KafkaError.rdkafka(err, "fetching metadata") }
+        defer { rd_kafka_metadata_destroy(md) }
+        return (0..<Int(md.pointee.topic_cnt)).map { i in
+            let t = md.pointee.topics[i]
+            return (String(cString: t.topic), Int(t.partition_cnt), Int32(t.err.rawValue))
+        }
+    }
+}
+
+// MARK: - C callbacks (they reach Swift state through the configuration opaque)
+
+private func context(of rk: OpaquePointer?) -> RDKafkaCallbackContext? {
+    guard let rk, let opaque = rd_kafka_opaque(rk) else { return nil }
+    return Unmanaged<RDKafkaCallbackContext>.fromOpaque(opaque).takeUnretainedValue()
+}
+
+private let rdkafkaLogCallback: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafePointer<CChar>?) -> Void = { rk, level, facility, message in
+    guard let ctx = context(of: rk) else { return }
+    let logLevel: Logger.Level
+    switch level {
+    case ...3: logLevel = .error
+    case 4: logLevel = .warning
+    case 5, 6: logLevel = .info
+    default: logLevel = .debug
+    }
+    let fac = facility.map { String(cString: $0) } ?? ""
+    ctx.logger.log(level: logLevel, "\(message.map { String(cString: $0) } ?? "")", metadata: ["rdkafka.facility": "\(fac)"])
+}
+
+private let rdkafkaErrorCallback: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafeMutableRawPointer?) -> Void = { rk, err, reason, _ in
+    guard let ctx = context(of: rk) else { return }
+    let text = reason.map { String(cString: $0) } ?? ""
+    let code = rd_kafka_resp_err_t(rawValue: err)
+    if code == RD_KAFKA_RESP_ERR__FATAL, let rk {
+        var buf = [CChar](repeating: 0, count: 512)
+        let underlying = rd_kafka_fatal_error(rk, &buf, buf.count)
+        ctx.setFatal(KafkaError(.broker, "fatal client error: \(buf.nulTerminatedString)", brokerErrorCode: Int32(underlying.rawValue), isFatal: true))
+        ctx.logger.critical("librdkafka fatal error: \(buf.nulTerminatedString)")
+    } else {
+        ctx.logger.warning("librdkafka error: \(text)", metadata: ["rdkafka.error": "\(String(cString: rd_kafka_err2name(code)))"])
+    }
+}
+
+private let rdkafkaStatsCallback: @convention(c) (OpaquePointer?, UnsafeMutablePointer<CChar>?, Int, UnsafeMutableRawPointer?) -> Int32 = { rk, json, length, _ in
+    guard let ctx = context(of: rk), let json else { return 0 }
+    let text = String(decoding: UnsafeRawBufferPointer(start: json, count: length), as: UTF8.self)
+    ctx.statisticsHandler?(text)
+    return 0
+}
+
+private let rdkafkaRebalanceCallback: @convention(c) (OpaquePointer?, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?, UnsafeMutableRawPointer?) -> Void = { rk, err, partitions, _ in
+    guard let rk, let ctx = context(of: rk), let handler = ctx.rebalanceHandler else { return }
+    let cooperative = String(cString: rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE"
+    let parts = RDKafkaTopicPartitionList.read(partitions)
+    if err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS {
+        let result = rdkafkaBlockingAwait { try await handler.assigned(parts.map(\.0)) }
+        switch result {
+        case .success(let offsets):
+            if let partitions { RDKafkaTopicPartitionList.setOffsets(partitions, offsets) }
+            if cooperative {
+                if let error = rd_kafka_incremental_assign(rk, partitions) {
+                    ctx.setPending(KafkaError.consuming(error, "assigning partitions"))
+                }
+            } else {
+                let e = rd_kafka_assign(rk, partitions)
+                if e != RD_KAFKA_RESP_ERR_NO_ERROR { ctx.setPending(KafkaError.rdkafka(e, "assigning partitions")) }
+            }
+            ctx.logger.info("partitions assigned", metadata: ["partitions": "\(parts.map { "\($0.0)@\(offsets[$0.0]?.description ?? "stored")" })"])
+        case .failure(let failure):
+            ctx.logger.error("rebalance hook failed; partitions not assigned: \(failure)")
+            ctx.setPending(KafkaError(.rebalanceHook, "the rebalance hook failed for \(parts.map(\.0)): \(failure)"))
+            if !cooperative { _ = rd_kafka_assign(rk, nil) }
+        }
+    } else {
+        let lost = rd_kafka_assignment_lost(rk) != 0
+        _ = rdkafkaBlockingAwait { await handler.revoked(parts.map(\.0), lost) }
+        if cooperative {
+            if let error = rd_kafka_incremental_unassign(rk, partitions) {
+                ctx.setPending(KafkaError.consuming(error, "revoking partitions"))
+            }
+        } else {
+            _ = rd_kafka_assign(rk, nil)
+        }
+        ctx.logger.info("partitions revoked", metadata: ["partitions": "\(parts.map(\.0))", "lost": "\(lost)"])
+    }
+}
+
+/// Conversions between `rd_kafka_topic_partition_list_t` and Swift values.
+enum RDKafkaTopicPartitionList {
+    static func read(_ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?) -> [(KafkaTopicPartition, Int64, Int32)] {
+        guard let list else { return [] }
+        return (0..<Int(list.pointee.cnt)).map { i in
+            let e = list.pointee.elems[i]
+            return (KafkaTopicPartition(topic: String(cString: e.topic), partition: e.partition), e.offset, Int32(e.err.rawValue))
+        }
+    }
+
+    static func make(_ entries: [(KafkaTopicPartition, Int64)]) -> UnsafeMutablePointer<rd_kafka_topic_partition_list_t> {
+        let list = rd_kafka_topic_partition_list_new(Int32(entries.count))!
+        for (tp, offset) in entries {
+            let e = rd_kafka_topic_partition_list_add(list, tp.topic, tp.partition)!
+            e.pointee.offset = offset
+        }
+        return list
+    }
+
+    static func setOffsets(_ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>, _ offsets: [KafkaTopicPartition: KafkaOffset]) {
+        for i in 0..<Int(list.pointee.cnt) {
+            let tp = KafkaTopicPartition(topic: String(cString: list.pointee.elems[i].topic), partition: list.pointee.elems[i].partition)
+            if let offset = offsets[tp] { list.pointee.elems[i].offset = offset.rawValue }
+        }
+    }
+}
+
+extension Array where Element == CChar {
+    /// The NUL-terminated text in a C error buffer.
+    var nulTerminatedString: String {
+        String(decoding: prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
