@@ -1,0 +1,211 @@
+import Foundation
+
+/// A parameter or COPY value with its Postgres type. Sent in binary format.
+public enum PostgresValue: Sendable, Hashable {
+    case null
+    case bool(Bool)
+    case int32(Int32)
+    case int64(Int64)
+    case double(Double)
+    case text(String)
+    case bytea([UInt8])
+    /// A `timestamptz`, to the microsecond.
+    case timestamptz(Date)
+
+    /// Postgres type OID of the value.
+    var typeOID: UInt32 {
+        switch self {
+        case .null: return 0
+        case .bool: return 16
+        case .int32: return 23
+        case .int64: return 20
+        case .double: return 701
+        case .text: return 25
+        case .bytea: return 17
+        case .timestamptz: return 1184
+        }
+    }
+
+    /// Microseconds between 1970-01-01 and 2000-01-01, Postgres's epoch.
+    static let postgresEpochOffsetMicros: Int64 = 946_684_800_000_000
+
+    /// The binary wire encoding (nil for NULL).
+    func appendBinary(to out: inout [UInt8]) -> Bool {
+        func be<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.bigEndian) { out.append(contentsOf: $0) } }
+        switch self {
+        case .null: return false
+        case .bool(let b): out.append(b ? 1 : 0)
+        case .int32(let i): be(i)
+        case .int64(let i): be(i)
+        case .double(let d): be(d.bitPattern)
+        case .text(let s): out.append(contentsOf: s.utf8)
+        case .bytea(let b): out.append(contentsOf: b)
+        case .timestamptz(let date):
+            let micros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded()) - PostgresValue.postgresEpochOffsetMicros
+            be(micros)
+        }
+        return true
+    }
+}
+
+extension PostgresValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral, ExpressibleByBooleanLiteral, ExpressibleByNilLiteral {
+    public init(stringLiteral value: String) { self = .text(value) }
+    public init(integerLiteral value: Int64) { self = .int64(value) }
+    public init(floatLiteral value: Double) { self = .double(value) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(nilLiteral: ()) { self = .null }
+}
+
+/// A Swift type that can be read from a column's text representation.
+public protocol PostgresDecodable {
+    /// Reads the value from Postgres's text output for a column of type `typeOID`.
+    static func decode(text: String, typeOID: UInt32) throws -> Self
+}
+
+extension String: PostgresDecodable {
+    public static func decode(text: String, typeOID: UInt32) throws -> String { text }
+}
+
+extension Int: PostgresDecodable {
+    public static func decode(text: String, typeOID: UInt32) throws -> Int {
+        guard let v = Int(text) else { throw PostgresError(.decoding, "'\(text.prefix(32))' is not an integer") }
+        return v
+    }
+}
+
+extension Int64: PostgresDecodable {
+    public static func decode(text: String, typeOID: UInt32) throws -> Int64 {
+        guard let v = Int64(text) else { throw PostgresError(.decoding, "'\(text.prefix(32))' is not an integer") }
+        return v
+    }
+}
+
+extension Int32: PostgresDecodable {
+    public static func decode(text: String, typeOID: UInt32) throws -> Int32 {
+        guard let v = Int32(text) else { throw PostgresError(.decoding, "'\(text.prefix(32))' is not a 32-bit integer") }
+        return v
+    }
+}
+
+extension Double: PostgresDecodable {
+    public static func decode(text: String, typeOID: UInt32) throws -> Double {
+        switch text {
+        case "NaN": return .nan
+        case "Infinity": return .infinity
+        case "-Infinity": return -.infinity
+        default:
+            guard let v = Double(text) else { throw PostgresError(.decoding, "'\(text.prefix(32))' is not a number") }
+            return v
+        }
+    }
+}
+
+extension Bool: PostgresDecodable {
+    public static func decode(text: String, typeOID: UInt32) throws -> Bool {
+        switch text {
+        case "t", "true": return true
+        case "f", "false": return false
+        default: throw PostgresError(.decoding, "'\(text.prefix(32))' is not a boolean")
+        }
+    }
+}
+
+extension Array: PostgresDecodable where Element == UInt8 {
+    /// Reads `bytea` in hex output format (`\x0102`).
+    public static func decode(text: String, typeOID: UInt32) throws -> [UInt8] {
+        guard text.hasPrefix("\\x") else { return Array(text.utf8) }
+        let hex = Array(text.utf8.dropFirst(2))
+        guard hex.count % 2 == 0 else { throw PostgresError(.decoding, "odd-length bytea hex") }
+        return try stride(from: 0, to: hex.count, by: 2).map { i in
+            guard let b = UInt8(String(decoding: hex[i..<i + 2], as: UTF8.self), radix: 16) else {
+                throw PostgresError(.decoding, "invalid bytea hex")
+            }
+            return b
+        }
+    }
+}
+
+extension Date: PostgresDecodable {
+    /// Reads `timestamptz` (session time zone UTC, DateStyle ISO) or `date`.
+    public static func decode(text: String, typeOID: UInt32) throws -> Date {
+        // "2024-03-10 12:34:56.123456+00" or "2024-03-10"
+        let parts = text.split(separator: " ", maxSplits: 1)
+        let ymd = parts[0].split(separator: "-").compactMap { Int($0) }
+        guard ymd.count == 3 else { throw PostgresError(.decoding, "'\(text.prefix(40))' is not a timestamp") }
+        var seconds = 0.0
+        var offset = 0
+        if parts.count == 2 {
+            var time = Substring(parts[1])
+            if let signIndex = time.lastIndex(where: { $0 == "+" || $0 == "-" }) {
+                let zone = time[signIndex...]
+                time = time[..<signIndex]
+                let zoneParts = zone.dropFirst().split(separator: ":").compactMap { Int($0) }
+                let magnitude = (zoneParts.first ?? 0) * 3600 + (zoneParts.count > 1 ? zoneParts[1] * 60 : 0)
+                offset = zone.first == "-" ? -magnitude : magnitude
+            }
+            let hms = time.split(separator: ":")
+            guard hms.count == 3, let h = Double(hms[0]), let m = Double(hms[1]), let s = Double(hms[2]) else {
+                throw PostgresError(.decoding, "'\(text.prefix(40))' is not a timestamp")
+            }
+            seconds = h * 3600 + m * 60 + s
+        }
+        let days = daysFromCivil(year: ymd[0], month: ymd[1], day: ymd[2])
+        return Date(timeIntervalSince1970: Double(days) * 86400 + seconds - Double(offset))
+    }
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date.
+    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+}
+
+extension Optional: PostgresDecodable where Wrapped: PostgresDecodable {
+    public static func decode(text: String, typeOID: UInt32) throws -> Wrapped? {
+        try Wrapped.decode(text: text, typeOID: typeOID)
+    }
+}
+
+/// One result row; values are read by column name or index.
+public struct PostgresRow: Sendable {
+    public let columns: [String]
+    let typeOIDs: [UInt32]
+    let values: [String?]
+
+    /// The column `name` as `T`; a NULL reads as nil for optional `T` and throws otherwise.
+    public func decode<T: PostgresDecodable>(_ name: String, as type: T.Type = T.self) throws -> T {
+        guard let i = columns.firstIndex(of: name) else { throw PostgresError(.decoding, "no column named \(name)") }
+        return try decode(i, as: type)
+    }
+
+    /// The column at `index` as `T`.
+    public func decode<T: PostgresDecodable>(_ index: Int, as type: T.Type = T.self) throws -> T {
+        guard values.indices.contains(index) else { throw PostgresError(.decoding, "no column \(index)") }
+        guard let text = values[index] else {
+            if let optional = T.self as? any OptionalProtocol.Type { return optional.nullValue as! T }
+            throw PostgresError(.decoding, "column \(columns[index]) is NULL")
+        }
+        return try T.decode(text: text, typeOID: typeOIDs[index])
+    }
+
+    /// Whether the column is NULL.
+    public func isNull(_ name: String) -> Bool {
+        guard let i = columns.firstIndex(of: name) else { return true }
+        return values[i] == nil
+    }
+}
+
+protocol OptionalProtocol { static var nullValue: Self { get } }
+extension Optional: OptionalProtocol { static var nullValue: Self { nil } }
+
+/// The outcome of a statement.
+public struct PostgresQueryResult: Sendable {
+    public let rows: [PostgresRow]
+    /// Rows inserted, updated, deleted or copied (0 when the statement reports none).
+    public let affectedRows: Int
+}
