@@ -1,0 +1,110 @@
+import HTTPClient
+import Testing
+
+@Suite("HTTP client against a local server", .timeLimit(.minutes(1)))
+struct HTTPClientTests {
+    func withServer(_ body: (FixtureHTTPServer) async throws -> Void) async throws {
+        let server = try await FixtureHTTPServer()
+        do {
+            try await body(server)
+        } catch {
+            try await server.shutdown()
+            throw error
+        }
+        try await server.shutdown()
+    }
+
+    @Test func statusAndBody() async throws {
+        try await withServer { server in
+            let client = HTTPClient()
+            let ok = try await client.get(server.baseURL + "/status/200")
+            #expect(ok.status == 200)
+            #expect(ok.text == "status 200")
+            let missing = try await client.get(server.baseURL + "/status/503")
+            #expect(missing.status == 503)
+        }
+    }
+
+    @Test func requestAndResponseHeadersAndRetryAfter() async throws {
+        try await withServer { server in
+            let response = try await HTTPClient().get(server.baseURL + "/headers", headers: [("X-Echo", "ping")])
+            #expect(response.status == 429)
+            #expect(response.header("x-test") == "yes")
+            #expect(response.retryAfter == .seconds(7))
+            #expect(response.text == "ping")
+        }
+    }
+
+    @Test func postSendsBodyAndHeaders() async throws {
+        try await withServer { server in
+            let payload = Array(#"{"schema":"\"int\""}"#.utf8)
+            let response = try await HTTPClient().post(server.baseURL + "/echo", body: payload,
+                                                       headers: [("Content-Type", "application/vnd.schemaregistry.v1+json")])
+            #expect(response.body == payload)
+            #expect(response.header("X-Content-Type") == "application/vnd.schemaregistry.v1+json")
+        }
+    }
+
+    @Test func followsRedirects() async throws {
+        try await withServer { server in
+            let response = try await HTTPClient().get(server.baseURL + "/redirect")
+            #expect(response.status == 204)
+        }
+    }
+
+    @Test func totalTimeout() async throws {
+        try await withServer { server in
+            var config = HTTPClientConfiguration()
+            config.totalTimeout = .milliseconds(500)
+            let clock = ContinuousClock()
+            let start = clock.now
+            do {
+                _ = try await HTTPClient(configuration: config).get(server.baseURL + "/slow")
+                Issue.record("a 3 s response must time out at 0.5 s")
+            } catch let e as HTTPClientError {
+                #expect(e.code == .timeout)
+                #expect(e.isRetriable)
+            }
+            #expect(clock.now - start < .seconds(2))
+        }
+    }
+
+    @Test func bodyCap() async throws {
+        try await withServer { server in
+            var config = HTTPClientConfiguration()
+            config.maxBodyBytes = 1000
+            let client = HTTPClient(configuration: config)
+            let small = try await client.get(server.baseURL + "/bytes/1000")
+            #expect(small.body.count == 1000)
+            do {
+                _ = try await client.get(server.baseURL + "/bytes/200000")
+                Issue.record("a body over the cap must fail")
+            } catch let e as HTTPClientError {
+                #expect(e.code == .bodyTooLarge)
+            }
+        }
+    }
+
+    @Test func connectionRefusedAndRedactedURL() async throws {
+        do {
+            _ = try await HTTPClient().get("http://user:secret@127.0.0.1:1/path?apikey=SECRET")
+            Issue.record("a closed port must fail")
+        } catch let e as HTTPClientError {
+            #expect(e.code == .connectFailed)
+            #expect(!e.description.contains("SECRET") && !e.description.contains("secret"))
+        }
+    }
+
+    @Test func concurrentRequestsReuseHandles() async throws {
+        try await withServer { server in
+            let client = HTTPClient()
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for i in 0..<50 { group.addTask { try await client.get(server.baseURL + "/status/\(200 + i % 3)").status } }
+                var statuses: [Int] = []
+                for try await s in group { statuses.append(s) }
+                #expect(statuses.count == 50)
+                #expect(Set(statuses) == [200, 201, 202])
+            }
+        }
+    }
+}
