@@ -75,7 +75,9 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         .testTarget(name: "ServiceSupportTests", dependencies: [
-            "ServiceSupport", "HTTPClient",
+            "ServiceSupport",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .testTarget(name: "SchemaRegistryTests", dependencies: [
             "SchemaRegistry", "SchemaRegistryClient", "Avro", "Kafka",
