@@ -63,6 +63,8 @@ let package = Package(
         .executableTarget(name: "SchemaRegistryServer", dependencies: [
             "SchemaRegistry", "ServiceSupport", "Kafka",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
 
         .testTarget(name: "AvroTests", dependencies: ["Avro"], resources: [.copy("Golden")]),
@@ -80,8 +82,11 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .testTarget(name: "SchemaRegistryTests", dependencies: [
-            "SchemaRegistry", "SchemaRegistryClient", "Avro", "Kafka",
+            "SchemaRegistry", "SchemaRegistryClient", "Avro", "Kafka", "HTTPClient", "ServiceSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
     ]
 )

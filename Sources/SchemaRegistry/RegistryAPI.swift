@@ -1,0 +1,364 @@
+import Avro
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import NIOCore
+
+/// HTTP settings of the registry API.
+public struct RegistryAPIConfiguration: Sendable {
+    /// Larger request bodies get 413. Default 1 MiB.
+    public var maxBodyBytes: Int = 1 << 20
+    /// Basic-auth users (name → password); empty disables authentication.
+    /// `/health/*` and `/metrics` stay open.
+    public var basicAuthUsers: [String: String] = [:]
+    public init() {}
+}
+
+extension RegistryError {
+    /// The error as Confluent renders it: its status and `{"error_code", "message"}`.
+    public func response() -> Response {
+        RegistryAPI.json(.object([("error_code", .number(String(errorCode))), ("message", .string(message))]),
+                         status: HTTPResponse.Status(code: status))
+    }
+}
+
+/// The Confluent-compatible REST API over a `SchemaRegistry`.
+public enum RegistryAPI {
+    static let contentType = "application/vnd.schemaregistry.v1+json"
+    static let acceptedContentTypes: Set<String> = [
+        "application/vnd.schemaregistry.v1+json", "application/vnd.schemaregistry+json", "application/json", "application/octet-stream",
+    ]
+
+    /// Adds every registry route to `router`.
+    public static func addRoutes(to router: Router<BasicRequestContext>, registry: SchemaRegistry, configuration: RegistryAPIConfiguration) {
+        router.add(middleware: RegistryErrorMiddleware())
+        if !configuration.basicAuthUsers.isEmpty {
+            router.add(middleware: RegistryBasicAuthMiddleware(users: configuration.basicAuthUsers))
+        }
+        let maxBody = configuration.maxBodyBytes
+
+        router.get("/") { _, _ in json(.object([])) }
+        router.get("/schemas/types") { _, _ in json(.array([.string("AVRO")])) }
+
+        // Subjects
+        router.get("/subjects") { request, _ in
+            let deleted = flag(request, "deleted")
+            return json(.array(registry.snapshot().subjectNames(includeDeleted: deleted).map { .string($0) }))
+        }
+        router.get("/subjects/{subject}/versions") { request, context in
+            let subject = try subjectParameter(context)
+            let versions = try registry.snapshot().versions(of: subject, includeDeleted: flag(request, "deleted"))
+            return json(.array(versions.map { .number(String($0.version)) }))
+        }
+        router.get("/subjects/{subject}/versions/{version}") { request, context in
+            let subject = try subjectParameter(context)
+            let state = registry.snapshot()
+            let v = try state.version(context.parameters.get("version") ?? "", of: subject, includeDeleted: flag(request, "deleted"))
+            return json(versionBody(subject: subject, version: v, schema: try state.schema(id: v.id)))
+        }
+        router.get("/subjects/{subject}/versions/{version}/schema") { request, context in
+            let subject = try subjectParameter(context)
+            let state = registry.snapshot()
+            let v = try state.version(context.parameters.get("version") ?? "", of: subject, includeDeleted: flag(request, "deleted"))
+            return raw(try state.schema(id: v.id).text)
+        }
+        router.get("/subjects/{subject}/versions/{version}/referencedby") { request, context in
+            let subject = try subjectParameter(context)
+            let state = registry.snapshot()
+            let v = try state.version(context.parameters.get("version") ?? "", of: subject, includeDeleted: true)
+            return json(.array(state.referencedBy(subject: subject, version: v.version).map { .number(String($0)) }))
+        }
+        router.post("/subjects/{subject}/versions") { request, context in
+            let subject = try subjectParameter(context)
+            let body = try await registrationBody(request, maxBody: maxBody)
+            var command = try registerCommand(subject: subject, body: body, normalize: flag(request, "normalize"))
+            command.id = body["id"]?.int64Value.map(Int.init)
+            command.version = body["version"]?.int64Value.map(Int.init)
+            let (id, _) = try await registry.register(command)
+            return json(.object([("id", .number(String(id)))]))
+        }
+        router.post("/subjects/{subject}") { request, context in
+            let subject = try subjectParameter(context)
+            let body = try await registrationBody(request, maxBody: maxBody)
+            let command = try registerCommand(subject: subject, body: body, normalize: flag(request, "normalize"))
+            let state = registry.snapshot()
+            guard state.subjects[subject]?.isEmpty == false else { throw RegistryError.subjectNotFound(subject) }
+            let prepared = try state.prepare(command)
+            guard let v = state.existingVersion(of: prepared, in: subject, includeDeleted: flag(request, "deleted")) else {
+                throw RegistryError.schemaNotFound()
+            }
+            return json(versionBody(subject: subject, version: v, schema: try state.schema(id: v.id)))
+        }
+        router.delete("/subjects/{subject}/versions/{version}") { request, context in
+            let subject = try subjectParameter(context)
+            let version = try RegistryState.parseVersion(context.parameters.get("version") ?? "") ?? -1
+            let outcome = try await registry.submit(.deleteVersion(subject: subject, version: version, permanent: flag(request, "permanent")))
+            guard case .deletedVersions(let versions) = outcome, let deleted = versions.first else { throw RegistryError.storeError("unexpected outcome") }
+            return json(.number(String(deleted)))
+        }
+        router.delete("/subjects/{subject}") { request, context in
+            let subject = try subjectParameter(context)
+            let outcome = try await registry.submit(.deleteSubject(subject: subject, permanent: flag(request, "permanent")))
+            guard case .deletedVersions(let versions) = outcome else { throw RegistryError.storeError("unexpected outcome") }
+            return json(.array(versions.map { .number(String($0)) }))
+        }
+
+        // Schemas by id
+        router.get("/schemas/ids/{id}") { request, context in
+            let id = try idParameter(context)
+            let subjectFilter = request.uri.queryParameters["subject"].map { String($0).removingPercentEncoding ?? String($0) }
+            let stored = try await registry.read { state throws(RegistryError) in
+                let s = try state.schema(id: id)
+                if let subjectFilter, !state.subjectVersions(usingID: id).contains(where: { $0.subject == subjectFilter }) {
+                    throw RegistryError.schemaNotFound(id)
+                }
+                return s
+            }
+            var members: [(String, JSONValue)] = [("schema", .string(stored.text))]
+            appendTypeAndReferences(stored, to: &members)
+            return json(.object(members))
+        }
+        router.get("/schemas/ids/{id}/schema") { _, context in
+            let id = try idParameter(context)
+            return raw(try await registry.read { state throws(RegistryError) in try state.schema(id: id) }.text)
+        }
+        router.get("/schemas/ids/{id}/versions") { _, context in
+            let id = try idParameter(context)
+            let pairs = try await registry.read { state throws(RegistryError) in
+                _ = try state.schema(id: id)
+                return state.subjectVersions(usingID: id)
+            }
+            return json(.array(pairs.map { .object([("subject", .string($0.subject)), ("version", .number(String($0.version)))]) }))
+        }
+        router.get("/schemas/ids/{id}/subjects") { _, context in
+            let id = try idParameter(context)
+            let pairs = try await registry.read { state throws(RegistryError) in
+                _ = try state.schema(id: id)
+                return state.subjectVersions(usingID: id)
+            }
+            return json(.array(Array(Set(pairs.map(\.subject))).sorted().map { .string($0) }))
+        }
+
+        // Compatibility
+        let compatibilityHandler: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, context in
+            var request = request
+            let subject = try subjectParameter(context)
+            let body = try await registrationBody(&request, maxBody: maxBody)
+            let command = try registerCommand(subject: subject, body: body, normalize: flag(request, "normalize"))
+            let state = registry.snapshot()
+            let prepared = try state.prepare(command)
+            let problems: [AvroIncompatibility]
+            if let versionSpec = context.parameters.get("version") {
+                let v = try state.version(versionSpec, of: subject, includeDeleted: false)
+                problems = try state.incompatibilities(of: prepared, subject: subject, against: v)
+            } else {
+                problems = try state.incompatibilities(of: prepared, subject: subject)
+            }
+            var members: [(String, JSONValue)] = [("is_compatible", .bool(problems.isEmpty))]
+            if flag(request, "verbose") { members.append(("messages", .array(problems.map { .string($0.description) }))) }
+            return json(.object(members))
+        }
+        router.post("/compatibility/subjects/{subject}/versions/{version}", use: compatibilityHandler)
+        router.post("/compatibility/subjects/{subject}/versions", use: compatibilityHandler)
+
+        // Config
+        router.get("/config") { _, _ in
+            json(.object([("compatibilityLevel", .string(registry.snapshot().globalCompatibility.rawValue))]))
+        }
+        router.get("/config/{subject}") { request, context in
+            let subject = try subjectParameter(context)
+            let state = registry.snapshot()
+            guard let level = state.compatibility(for: subject) ?? (flag(request, "defaultToGlobal") ? state.globalCompatibility : nil) else {
+                throw RegistryError.subjectCompatibilityNotConfigured(subject)
+            }
+            return json(.object([("compatibilityLevel", .string(level.rawValue))]))
+        }
+        let putConfig: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, context in
+            var request = request
+            let subject = try context.parameters.get("subject").map { _ in try subjectParameter(context) }
+            let body = try await registrationBody(&request, maxBody: maxBody)
+            guard let text = body["compatibility"]?.stringValue ?? body["compatibilityLevel"]?.stringValue,
+                  let level = CompatibilityLevel(rawValue: text.uppercased()) else {
+                throw RegistryError.invalidCompatibilityLevel(body["compatibility"]?.stringValue ?? body["compatibility"]?.compactText ?? "")
+            }
+            _ = try await registry.submit(.setCompatibility(subject: subject, level: level))
+            return json(.object([("compatibility", .string(level.rawValue))]))
+        }
+        router.put("/config", use: putConfig)
+        router.put("/config/{subject}", use: putConfig)
+        let deleteConfig: @Sendable (Request, BasicRequestContext) async throws -> Response = { _, context in
+            let subject = try context.parameters.get("subject").map { _ in try subjectParameter(context) }
+            guard case .compatibility(let previous) = try await registry.submit(.deleteCompatibility(subject: subject)) else {
+                throw RegistryError.storeError("unexpected outcome")
+            }
+            return json(.object([("compatibilityLevel", .string(previous?.rawValue ?? "BACKWARD"))]))
+        }
+        router.delete("/config", use: deleteConfig)
+        router.delete("/config/{subject}", use: deleteConfig)
+
+        // Mode
+        router.get("/mode") { _, _ in json(.object([("mode", .string(registry.snapshot().globalMode.rawValue))])) }
+        router.get("/mode/{subject}") { request, context in
+            let subject = try subjectParameter(context)
+            let state = registry.snapshot()
+            guard let mode = state.mode(for: subject) ?? (flag(request, "defaultToGlobal") ? state.globalMode : nil) else {
+                throw RegistryError.subjectModeNotConfigured(subject)
+            }
+            return json(.object([("mode", .string(mode.rawValue))]))
+        }
+        let putMode: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, context in
+            var request = request
+            let subject = try context.parameters.get("subject").map { _ in try subjectParameter(context) }
+            let body = try await registrationBody(&request, maxBody: maxBody)
+            guard let text = body["mode"]?.stringValue, let mode = RegistryMode(rawValue: text.uppercased()) else {
+                throw RegistryError.invalidMode(body["mode"]?.stringValue ?? body["mode"]?.compactText ?? "")
+            }
+            _ = try await registry.submit(.setMode(subject: subject, mode: mode, force: flag(request, "force")))
+            return json(.object([("mode", .string(mode.rawValue))]))
+        }
+        router.put("/mode", use: putMode)
+        router.put("/mode/{subject}", use: putMode)
+        let deleteMode: @Sendable (Request, BasicRequestContext) async throws -> Response = { _, context in
+            let subject = try context.parameters.get("subject").map { _ in try subjectParameter(context) }
+            guard case .mode(let previous) = try await registry.submit(.deleteMode(subject: subject)) else {
+                throw RegistryError.storeError("unexpected outcome")
+            }
+            return json(.object([("mode", .string(previous?.rawValue ?? "READWRITE"))]))
+        }
+        router.delete("/mode", use: deleteMode)
+        router.delete("/mode/{subject}", use: deleteMode)
+    }
+
+    // MARK: - Helpers
+
+    static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(string: value.compactText)))
+    }
+
+    static func raw(_ text: String) -> Response {
+        Response(status: .ok, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static func flag(_ request: Request, _ name: String) -> Bool {
+        request.uri.queryParameters[Substring(name)].map { $0.lowercased() == "true" } ?? false
+    }
+
+    static func subjectParameter(_ context: BasicRequestContext) throws(RegistryError) -> String {
+        let raw = context.parameters.get("subject") ?? ""
+        let subject = raw.removingPercentEncoding ?? raw
+        guard !subject.isEmpty, subject.utf8.count <= 255, !subject.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw .invalidSubject(subject)
+        }
+        return subject
+    }
+
+    static func idParameter(_ context: BasicRequestContext) throws(RegistryError) -> Int {
+        guard let id = Int(context.parameters.get("id") ?? ""), id > 0 else {
+            throw .schemaNotFound()
+        }
+        return id
+    }
+
+    static func registrationBody(_ request: Request, maxBody: Int) async throws -> JSONValue {
+        var request = request
+        return try await registrationBody(&request, maxBody: maxBody)
+    }
+
+    static func registrationBody(_ request: inout Request, maxBody: Int) async throws -> JSONValue {
+        if let type = request.headers[.contentType] {
+            let base = type.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+            guard acceptedContentTypes.contains(base) else {
+                throw RegistryError(status: 415, errorCode: 415, message: "HTTP 415 Unsupported Media Type: \(base)")
+            }
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: maxBody)
+        } catch is NIOTooManyBytesError {
+            throw RegistryError(status: 413, errorCode: 413, message: "Request body is larger than \(maxBody) bytes")
+        }
+        do {
+            let body = try JSONValue(parsing: Array(buffer.readableBytesView), maxDepth: 256)
+            guard body.objectValue != nil else { throw RegistryError.badRequest("The request body must be a JSON object") }
+            return body
+        } catch let e as JSONParseError {
+            throw RegistryError.badRequest("Unrecognized JSON: \(e.description)")
+        }
+    }
+
+    static func registerCommand(subject: String, body: JSONValue, normalize: Bool) throws(RegistryError) -> RegisterCommand {
+        guard let schema = body["schema"]?.stringValue else {
+            throw .invalidSchema("the body needs \"schema\", the schema as a JSON string")
+        }
+        var references: [SchemaReference] = []
+        for (i, r) in (body["references"]?.arrayValue ?? []).enumerated() {
+            guard let name = r["name"]?.stringValue, let refSubject = r["subject"]?.stringValue, let version = r["version"]?.int64Value else {
+                throw .invalidSchema("reference \(i) needs name, subject and version")
+            }
+            references.append(SchemaReference(name: name, subject: refSubject, version: Int(version)))
+        }
+        return RegisterCommand(subject: subject, schema: schema, schemaType: body["schemaType"]?.stringValue ?? "AVRO",
+                               references: references, normalize: normalize)
+    }
+
+    static func versionBody(subject: String, version: SubjectVersion, schema: StoredSchema) -> JSONValue {
+        var members: [(String, JSONValue)] = [
+            ("subject", .string(subject)), ("version", .number(String(version.version))),
+            ("id", .number(String(schema.id))), ("schema", .string(schema.text)),
+        ]
+        appendTypeAndReferences(schema, to: &members)
+        return .object(members)
+    }
+
+    static func appendTypeAndReferences(_ schema: StoredSchema, to members: inout [(String, JSONValue)]) {
+        if schema.schemaType != "AVRO" { members.append(("schemaType", .string(schema.schemaType))) }
+        if !schema.references.isEmpty {
+            members.append(("references", .array(schema.references.map {
+                .object([("name", .string($0.name)), ("subject", .string($0.subject)), ("version", .number(String($0.version)))])
+            })))
+        }
+    }
+}
+
+/// Renders every error as Confluent's `{"error_code", "message"}` and counts requests.
+struct RegistryErrorMiddleware: RouterMiddleware {
+    typealias Context = BasicRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let response: Response
+        do {
+            response = try await next(request, context)
+        } catch let e as RegistryError {
+            response = e.response()
+        } catch let e as HTTPResponseError {
+            let code = Int(e.status.code)
+            response = RegistryError(status: code, errorCode: code, message: "HTTP \(code) \(e.status.reasonPhrase)").response()
+        } catch {
+            context.logger.error("request failed: \(error)")
+            response = RegistryError.storeError("internal error").response()
+        }
+        Counter(label: "schema_registry_http_requests_total", dimensions: [
+            ("route", context.endpointPath ?? "unmatched"), ("method", request.method.rawValue), ("status", String(response.status.code)),
+        ]).increment()
+        return response
+    }
+}
+
+/// HTTP basic authentication against a fixed set of users.
+struct RegistryBasicAuthMiddleware: RouterMiddleware {
+    typealias Context = BasicRequestContext
+    let users: [String: String]
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if let header = request.headers[.authorization], header.lowercased().hasPrefix("basic "),
+           let decoded = Data(base64Encoded: String(header.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
+           let text = String(data: decoded, encoding: .utf8), let colon = text.firstIndex(of: ":"),
+           users[String(text[..<colon])] == String(text[text.index(after: colon)...]) {
+            return try await next(request, context)
+        }
+        var response = RegistryError(status: 401, errorCode: 401, message: "Unauthorized").response()
+        response.headers[.wwwAuthenticate] = "Basic realm=\"schema-registry\""
+        return response
+    }
+}
