@@ -1,4 +1,5 @@
 import CAvro
+import Foundation
 
 /// Why a value could not be encoded or decoded.
 public struct AvroCodecError: Error, Sendable, CustomStringConvertible {
@@ -15,6 +16,7 @@ public final class AvroBinaryCodec: @unchecked Sendable {
     // Owned avro-c handles; released in deinit, never shared outside this object.
     private let cSchema: avro_schema_t
     private let valueClass: UnsafeMutablePointer<avro_value_iface_t>
+    private let pool = AvroValuePool()
 
     /// Prepares avro-c for `schema`.
     /// - Throws: `AvroCodecError` when avro-c rejects the schema.
@@ -35,6 +37,7 @@ public final class AvroBinaryCodec: @unchecked Sendable {
     }
 
     deinit {
+        pool.drain()
         pp_avro_value_iface_decref(valueClass)
         avro_schema_decref(cSchema)
     }
@@ -42,38 +45,38 @@ public final class AvroBinaryCodec: @unchecked Sendable {
     /// Encodes `value` in Avro's binary encoding.
     /// - Throws: `AvroCodecError` when the value does not match the schema.
     public func encode(_ value: AvroValue) throws -> [UInt8] {
-        var cValue = avro_value_t()
-        guard avro_generic_value_new(valueClass, &cValue) == 0 else { throw lastError("allocating a value") }
-        defer { avro_value_decref(&cValue) }
-        try fill(&cValue, with: value, schema: schema.root, path: "")
-        var size = 0
-        guard avro_value_sizeof(&cValue, &size) == 0 else { throw lastError("sizing the value") }
-        var out = [UInt8](repeating: 0, count: size)
-        if size == 0 { return out }
-        let rc = out.withUnsafeMutableBytes { buffer -> Int32 in
-            let writer = avro_writer_memory(buffer.baseAddress!.assumingMemoryBound(to: CChar.self), Int64(size))
-            defer { avro_writer_free(writer) }
-            return avro_value_write(writer, &cValue)
+        var lease = try pool.take(valueClass)
+        defer { pool.give(lease) }
+        try fill(&lease.value, with: value, schema: schema.root, path: "")
+        while true {
+            let written = lease.scratch.withUnsafeMutableBytes { buffer -> Int in
+                let writer = avro_writer_memory(buffer.baseAddress!.assumingMemoryBound(to: CChar.self), Int64(buffer.count))
+                defer { avro_writer_free(writer) }
+                guard avro_value_write(writer, &lease.value) == 0 else { return -1 }
+                return Int(avro_writer_tell(writer))
+            }
+            if written >= 0 { return Array(lease.scratch[0..<written]) }
+            guard lease.scratch.count < 1 << 30 else { throw lastError("writing the value") }
+            // The scratch buffer was too small: grow it and write again.
+            lease.scratch = [UInt8](repeating: 0, count: lease.scratch.count * 4)
         }
-        guard rc == 0 else { throw lastError("writing the value") }
-        return out
     }
 
     /// Decodes one value from Avro's binary encoding.
     /// - Throws: `AvroCodecError` when the bytes are truncated or corrupt.
     public func decode(_ bytes: some Collection<UInt8>) throws -> AvroValue {
-        var cValue = avro_value_t()
-        guard avro_generic_value_new(valueClass, &cValue) == 0 else { throw lastError("allocating a value") }
-        defer { avro_value_decref(&cValue) }
-        let contiguous = Array(bytes)
-        let rc = contiguous.withUnsafeBytes { buffer -> Int32 in
-            let base = buffer.baseAddress?.assumingMemoryBound(to: CChar.self) ?? UnsafePointer<CChar>(bitPattern: 1)!
-            let reader = avro_reader_memory(base, Int64(buffer.count))
-            defer { avro_reader_free(reader) }
-            return avro_value_read(reader, &cValue)
-        }
-        guard rc == 0 else { throw lastError("reading \(contiguous.count) bytes (truncated or corrupt data)") }
-        return try read(&cValue, schema: schema.root, path: "")
+        var lease = try pool.take(valueClass)
+        defer { pool.give(lease) }
+        let rc = bytes.withContiguousStorageIfAvailable { try? readInto(&lease.value, $0) } ?? Array(bytes).withUnsafeBufferPointer { try? readInto(&lease.value, $0) }
+        guard rc == 0 else { throw lastError("reading \(bytes.count) bytes (truncated or corrupt data)") }
+        return try read(&lease.value, schema: schema.root, path: "")
+    }
+
+    private func readInto(_ value: inout avro_value_t, _ buffer: UnsafeBufferPointer<UInt8>) throws -> Int32 {
+        let base = UnsafeRawPointer(buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!).assumingMemoryBound(to: CChar.self)
+        let reader = avro_reader_memory(base, Int64(buffer.count))
+        defer { avro_reader_free(reader) }
+        return avro_value_read(reader, &value)
     }
 
     private func lastError(_ doing: String) -> AvroCodecError {
@@ -98,14 +101,9 @@ public final class AvroBinaryCodec: @unchecked Sendable {
         case (.primitive(.float, _), .float(let f)): try check(pp_avro_value_set_float(&target, f), "setting float")
         case (.primitive(.double, _), .double(let d)): try check(pp_avro_value_set_double(&target, d), "setting double")
         case (.primitive(.string, _), .string(let s)):
-            var s = s
-            let rc = s.withUTF8 { utf8 -> Int32 in
-                // avro-c stores strings with their terminating NUL.
-                var copy = [CChar](repeating: 0, count: utf8.count + 1)
-                copy.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(utf8)) }
-                return pp_avro_value_set_string_len(&target, copy, utf8.count + 1)
-            }
-            try check(rc, "setting string at \(path)")
+            // avro-c copies the string with its terminating NUL.
+            let length = s.utf8.count + 1
+            try check(s.withCString { pp_avro_value_set_string_len(&target, $0, length) }, "setting string at \(path)")
         case (.primitive(.bytes, _), .bytes(let b)):
             var b = b
             try check(b.withUnsafeMutableBytes { pp_avro_value_set_bytes(&target, $0.baseAddress, $0.count) }, "setting bytes")
@@ -240,5 +238,41 @@ public final class AvroBinaryCodec: @unchecked Sendable {
         case .reference(let n):
             throw AvroCodecError("unknown named type \(n.fullName) at \(path)")
         }
+    }
+}
+
+/// Reusable avro-c values (and a scratch buffer for encoding), so that a call allocates
+/// no avro-c value of its own.
+final class AvroValuePool: @unchecked Sendable {
+    struct Lease {
+        var value: avro_value_t
+        var scratch: [UInt8]
+    }
+    private let lock = NSLock()
+    private var idle: [Lease] = []
+
+    func take(_ valueClass: UnsafeMutablePointer<avro_value_iface_t>) throws -> Lease {
+        if let lease = lock.withLock({ idle.popLast() }) { return lease }
+        var value = avro_value_t()
+        guard avro_generic_value_new(valueClass, &value) == 0 else {
+            throw AvroCodecError("allocating a value: \(String(cString: avro_strerror()))")
+        }
+        return Lease(value: value, scratch: [UInt8](repeating: 0, count: 256))
+    }
+
+    func give(_ lease: Lease) {
+        var lease = lease
+        _ = pp_avro_value_reset(&lease.value)
+        let kept = lock.withLock { () -> Bool in
+            guard idle.count < 8 else { return false }
+            idle.append(lease)
+            return true
+        }
+        if !kept { avro_value_decref(&lease.value) }
+    }
+
+    func drain() {
+        let all = lock.withLock { defer { idle = [] }; return idle }
+        for var lease in all { avro_value_decref(&lease.value) }
     }
 }
