@@ -30,7 +30,9 @@ start_postgres() {
   mkdir -p "$dir"
   local as=()
   if [ "$(id -u)" -eq 0 ]; then chown -R postgres "$1" "$dir"; as=(runuser -u postgres --); fi
-  "${as[@]}" "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 >"$1/initdb.log" 2>&1
+  if [ ! -f "$dir/data/PG_VERSION" ]; then
+    "${as[@]}" "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 >"$1/initdb.log" 2>&1
+  fi
   "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$1/postgres.log" -w -t 60 \
     -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >/dev/null
   PP_CLEANUP+=("${as[*]} $bin/pg_ctl -D $dir/data -m immediate stop")
