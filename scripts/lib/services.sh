@@ -10,6 +10,7 @@ pp_free_port() {
 
 pp_cleanup() {
   local i
+  trap '' INT TERM
   for ((i=${#PP_CLEANUP[@]}-1; i>=0; i--)); do eval "${PP_CLEANUP[$i]}" >/dev/null 2>&1 || true; done
   PP_CLEANUP=()
 }
