@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import Metrics
 import NIOCore
+import Synchronization
 
 /// HTTP settings of the registry API.
 public struct RegistryAPIConfiguration: Sendable {
@@ -114,6 +115,9 @@ public enum RegistryAPI {
                     throw RegistryError.schemaNotFound(id)
                 }
                 return s
+            }
+            guard stored.schemaType != "AVRO" || !stored.references.isEmpty else {
+                return raw("{\"schema\":\(stored.textLiteral)}")
             }
             var members: [(String, JSONValue)] = [("schema", .string(stored.text))]
             appendTypeAndReferences(stored, to: &members)
@@ -338,10 +342,31 @@ struct RegistryErrorMiddleware: RouterMiddleware {
             context.logger.error("request failed: \(error)")
             response = RegistryError.storeError("internal error").response()
         }
-        Counter(label: "schema_registry_http_requests_total", dimensions: [
-            ("route", context.endpointPath ?? "unmatched"), ("method", request.method.rawValue), ("status", String(response.status.code)),
-        ]).increment()
+        RequestCounters.shared.counter(route: context.endpointPath ?? "unmatched", method: request.method.rawValue,
+                                       status: response.status.code).increment()
         return response
+    }
+}
+
+/// `schema_registry_http_requests_total` counters, made once per route, method and status.
+final class RequestCounters: Sendable {
+    static let shared = RequestCounters()
+    private struct Key: Hashable {
+        var route: String
+        var method: String
+        var status: Int
+    }
+    private let counters = Mutex<[Key: Counter]>([:])
+
+    func counter(route: String, method: String, status: Int) -> Counter {
+        let key = Key(route: route, method: method, status: status)
+        return counters.withLock { counters in
+            if let c = counters[key] { return c }
+            let c = Counter(label: "schema_registry_http_requests_total",
+                            dimensions: [("route", route), ("method", method), ("status", String(status))])
+            counters[key] = c
+            return c
+        }
     }
 }
 

@@ -42,7 +42,10 @@ public final class KafkaRegistryLog: RegistryLog {
         producerConfig.linger = .milliseconds(1)
         producerConfig.compression = "none"
         let producer = try KafkaProducer(configuration: producerConfig)
-        var consumerConfig = KafkaConsumerConfiguration(client: client, groupID: "schema-registry-\(UUID().uuidString)")
+        // Tail the log with short fetch waits: a write is answered only once it is read back.
+        var tailing = client
+        tailing.properties = ["fetch.wait.max.ms": "20"].merging(client.properties) { _, raw in raw }
+        var consumerConfig = KafkaConsumerConfiguration(client: tailing, groupID: "schema-registry-\(UUID().uuidString)")
         consumerConfig.autoOffsetReset = .earliest
         let consumer = try KafkaConsumer(configuration: consumerConfig)
         let partition = KafkaTopicPartition(topic: topic, partition: 0)

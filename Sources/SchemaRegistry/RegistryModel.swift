@@ -32,6 +32,16 @@ public struct StoredSchema: Sendable, Hashable {
     public var text: String
     public var schemaType: String
     public var references: [SchemaReference]
+    /// `text` as a JSON string literal, rendered once so that reads by id only concatenate.
+    public let textLiteral: String
+
+    public init(id: Int, text: String, schemaType: String, references: [SchemaReference]) {
+        self.id = id
+        self.text = text
+        self.schemaType = schemaType
+        self.references = references
+        self.textLiteral = JSONValue.string(text).compactText
+    }
 }
 
 /// One version of a subject.
