@@ -295,18 +295,18 @@ public enum RegistryAPI {
         guard let schema = body["schema"]?.stringValue else {
             throw .invalidSchema("the body needs \"schema\", the schema as a JSON string")
         }
-        var references: [SchemaReference] = []
+        var references: [RegistrySchemaReference] = []
         for (i, r) in (body["references"]?.arrayValue ?? []).enumerated() {
             guard let name = r["name"]?.stringValue, let refSubject = r["subject"]?.stringValue, let version = r["version"]?.int64Value else {
                 throw .invalidSchema("reference \(i) needs name, subject and version")
             }
-            references.append(SchemaReference(name: name, subject: refSubject, version: Int(version)))
+            references.append(RegistrySchemaReference(name: name, subject: refSubject, version: Int(version)))
         }
         return RegisterCommand(subject: subject, schema: schema, schemaType: body["schemaType"]?.stringValue ?? "AVRO",
                                references: references, normalize: normalize)
     }
 
-    static func versionBody(subject: String, version: SubjectVersion, schema: StoredSchema) -> JSONValue {
+    static func versionBody(subject: String, version: RegistrySubjectVersion, schema: StoredSchema) -> JSONValue {
         var members: [(String, JSONValue)] = [
             ("subject", .string(subject)), ("version", .number(String(version.version))),
             ("id", .number(String(schema.id))), ("schema", .string(schema.text)),

@@ -14,7 +14,7 @@ public enum RegistryMode: String, Sendable, Codable, Hashable, CaseIterable {
 }
 
 /// A reference from a schema to a named type registered under another subject.
-public struct SchemaReference: Sendable, Codable, Hashable {
+public struct RegistrySchemaReference: Sendable, Codable, Hashable {
     public var name: String
     public var subject: String
     public var version: Int
@@ -31,11 +31,11 @@ public struct StoredSchema: Sendable, Hashable {
     /// The schema text as returned by the API (compact JSON).
     public var text: String
     public var schemaType: String
-    public var references: [SchemaReference]
+    public var references: [RegistrySchemaReference]
     /// `text` as a JSON string literal, rendered once so that reads by id only concatenate.
     public let textLiteral: String
 
-    public init(id: Int, text: String, schemaType: String, references: [SchemaReference]) {
+    public init(id: Int, text: String, schemaType: String, references: [RegistrySchemaReference]) {
         self.id = id
         self.text = text
         self.schemaType = schemaType
@@ -45,7 +45,7 @@ public struct StoredSchema: Sendable, Hashable {
 }
 
 /// One version of a subject.
-public struct SubjectVersion: Sendable, Hashable {
+public struct RegistrySubjectVersion: Sendable, Hashable {
     public var version: Int
     public var id: Int
     public var deleted: Bool
@@ -70,13 +70,13 @@ public struct RegisterCommand: Sendable, Hashable, Codable {
     public var subject: String
     public var schema: String
     public var schemaType: String
-    public var references: [SchemaReference]
+    public var references: [RegistrySchemaReference]
     public var normalize: Bool
     /// Only in IMPORT mode: the id and version to register with.
     public var id: Int?
     public var version: Int?
 
-    public init(subject: String, schema: String, schemaType: String = "AVRO", references: [SchemaReference] = [],
+    public init(subject: String, schema: String, schemaType: String = "AVRO", references: [RegistrySchemaReference] = [],
                 normalize: Bool = false, id: Int? = nil, version: Int? = nil) {
         self.subject = subject
         self.schema = schema

@@ -14,7 +14,7 @@ public struct RegistryState: Sendable, Equatable {
     /// Identity (normalized form + references) → id; kept after hard deletes so that
     /// re-registering a schema gets its old id back.
     private(set) var idByIdentity: [String: Int] = [:]
-    public private(set) var subjects: [String: [SubjectVersion]] = [:]
+    public private(set) var subjects: [String: [RegistrySubjectVersion]] = [:]
     public private(set) var globalCompatibility: CompatibilityLevel = .backward
     public private(set) var subjectCompatibility: [String: CompatibilityLevel] = [:]
     public private(set) var globalMode: RegistryMode = .readWrite
@@ -41,7 +41,7 @@ public struct RegistryState: Sendable, Equatable {
 
     /// The versions of a subject.
     /// - Throws: 40401 when the subject has no (visible) versions.
-    public func versions(of subject: String, includeDeleted: Bool) throws(RegistryError) -> [SubjectVersion] {
+    public func versions(of subject: String, includeDeleted: Bool) throws(RegistryError) -> [RegistrySubjectVersion] {
         let all = subjects[subject] ?? []
         let visible = includeDeleted ? all : all.filter { !$0.deleted }
         guard !visible.isEmpty else { throw .subjectNotFound(subject) }
@@ -49,7 +49,7 @@ public struct RegistryState: Sendable, Equatable {
     }
 
     /// Resolves `latest`, `-1` or a number to a version of the subject.
-    public func version(_ spec: String, of subject: String, includeDeleted: Bool) throws(RegistryError) -> SubjectVersion {
+    public func version(_ spec: String, of subject: String, includeDeleted: Bool) throws(RegistryError) -> RegistrySubjectVersion {
         let parsed = try RegistryState.parseVersion(spec)
         let candidates = try versions(of: subject, includeDeleted: includeDeleted)
         guard let number = parsed else { return candidates.last! }
@@ -130,7 +130,7 @@ public struct RegistryState: Sendable, Equatable {
         return Prepared(parsed: parsed, text: command.normalize ? normalized : compactText, identity: "\(normalized)|\(refs)")
     }
 
-    func referencedSchema(_ ref: SchemaReference) throws(RegistryError) -> AvroParsedSchema {
+    func referencedSchema(_ ref: RegistrySchemaReference) throws(RegistryError) -> AvroParsedSchema {
         guard let v = subjects[ref.subject]?.first(where: { $0.version == ref.version }), let stored = schemas[v.id] else {
             throw .invalidSchema("reference \(ref.name) to subject \(ref.subject) version \(ref.version) not found")
         }
@@ -143,16 +143,16 @@ public struct RegistryState: Sendable, Equatable {
     }
 
     /// The id of a schema already registered under `subject` (visible versions), if any.
-    public func existingVersion(of prepared: Prepared, in subject: String, includeDeleted: Bool = false) -> SubjectVersion? {
+    public func existingVersion(of prepared: Prepared, in subject: String, includeDeleted: Bool = false) -> RegistrySubjectVersion? {
         guard let id = idByIdentity[prepared.identity] else { return nil }
         return subjects[subject]?.last { $0.id == id && (includeDeleted || !$0.deleted) }
     }
 
     /// Every reason `prepared` may not be registered under `subject` at its level.
     public func incompatibilities(of prepared: Prepared, subject: String, level: CompatibilityLevel? = nil,
-                                  against version: SubjectVersion? = nil) throws(RegistryError) -> [AvroIncompatibility] {
+                                  against version: RegistrySubjectVersion? = nil) throws(RegistryError) -> [AvroIncompatibility] {
         let level = level ?? effectiveCompatibility(for: subject)
-        let existing: [SubjectVersion]
+        let existing: [RegistrySubjectVersion]
         if let version {
             existing = [version]
         } else {
@@ -247,7 +247,7 @@ public struct RegistryState: Sendable, Equatable {
             }
             store(prepared, id: importID, command: r)
             nextID = max(nextID, importID + 1)
-            versions.append(SubjectVersion(version: version, id: importID, deleted: false))
+            versions.append(RegistrySubjectVersion(version: version, id: importID, deleted: false))
             versions.sort { $0.version < $1.version }
             subjects[r.subject] = versions
             return .registered(id: importID, version: version)
@@ -268,7 +268,7 @@ public struct RegistryState: Sendable, Equatable {
             store(prepared, id: id, command: r)
         }
         let version = (versions.map(\.version).max() ?? 0) + 1
-        versions.append(SubjectVersion(version: version, id: id, deleted: false))
+        versions.append(RegistrySubjectVersion(version: version, id: id, deleted: false))
         subjects[r.subject] = versions
         return .registered(id: id, version: version)
     }
@@ -320,7 +320,7 @@ public struct RegistryState: Sendable, Equatable {
         }
         let live = versions.filter { !$0.deleted }
         guard !live.isEmpty else { throw .subjectSoftDeleted(subject) }
-        subjects[subject] = versions.map { SubjectVersion(version: $0.version, id: $0.id, deleted: true) }
+        subjects[subject] = versions.map { RegistrySubjectVersion(version: $0.version, id: $0.id, deleted: true) }
         return live.map(\.version)
     }
 

@@ -1,0 +1,456 @@
+import Avro
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import SchemaRegistryClient
+import Synchronization
+import Testing
+
+// MARK: - Fixture: a loopback HTTP server that plays a schema registry
+
+/// One request as the fixture server received it.
+struct ClientFixtureRequest: Sendable {
+    var method: String
+    /// The raw request target, path and query, exactly as sent (still percent-encoded).
+    var uri: String
+    var headers: [(name: String, value: String)]
+    var body: [UInt8]
+
+    var path: String { String(uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]) }
+    var query: String? {
+        let parts = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        return parts.count > 1 ? String(parts[1]) : nil
+    }
+    func header(_ name: String) -> String? {
+        headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+    }
+    var bodyJSON: [String: Any]? {
+        (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any]
+    }
+}
+
+/// What the fixture answers: a status, a JSON body and an optional delay.
+struct ClientFixtureResponse: Sendable {
+    var status: Int
+    var body: String
+    var delay: Duration = .zero
+
+    static func json(_ body: String, status: Int = 200, delay: Duration = .zero) -> ClientFixtureResponse {
+        ClientFixtureResponse(status: status, body: body, delay: delay)
+    }
+    static func error(_ status: Int, _ code: Int, _ message: String) -> ClientFixtureResponse {
+        ClientFixtureResponse(status: status, body: #"{"error_code":\#(code),"message":"\#(message)"}"#)
+    }
+}
+
+/// A loopback HTTP/1.1 server: records every request and answers through `route`.
+final class ClientFixtureServer: Sendable {
+    typealias Route = @Sendable (ClientFixtureRequest, _ seenBefore: Int) -> ClientFixtureResponse
+
+    private let channel: any Channel
+    private let group: MultiThreadedEventLoopGroup
+    private let log: ClientFixtureLog
+
+    var baseURL: String { "http://127.0.0.1:\(channel.localAddress!.port!)" }
+    var requests: [ClientFixtureRequest] { log.all }
+    func count(method: String, path: String) -> Int {
+        log.all.filter { $0.method == method && $0.path == path }.count
+    }
+
+    /// Starts a server on a free loopback port. `route` gets each request and how many
+    /// earlier requests had the same method and path.
+    init(route: @escaping Route) async throws {
+        let log = ClientFixtureLog()
+        self.log = log
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    try channel.pipeline.syncOperations.addHandler(ClientFixtureHandler(log: log, route: route))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+    }
+
+    func shutdown() async throws {
+        try await channel.close()
+        try await group.shutdownGracefully()
+    }
+
+    /// Runs `body` with a fresh server and always shuts it down.
+    static func with<T>(route: @escaping Route, _ body: (ClientFixtureServer) async throws -> T) async throws -> T {
+        let server = try await ClientFixtureServer(route: route)
+        do {
+            let result = try await body(server)
+            try await server.shutdown()
+            return result
+        } catch {
+            try? await server.shutdown()
+            throw error
+        }
+    }
+}
+
+final class ClientFixtureLog: Sendable {
+    private let requests = Mutex<[ClientFixtureRequest]>([])
+    var all: [ClientFixtureRequest] { requests.withLock { $0 } }
+    /// Appends `request`; returns how many earlier ones had its method and path.
+    func record(_ request: ClientFixtureRequest) -> Int {
+        requests.withLock { list in
+            let seen = list.filter { $0.method == request.method && $0.path == request.path }.count
+            list.append(request)
+            return seen
+        }
+    }
+}
+
+private final class ClientFixtureHandler: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+    private let log: ClientFixtureLog
+    private let route: ClientFixtureServer.Route
+    private var head: HTTPRequestHead?
+    private var body: [UInt8] = []
+
+    init(log: ClientFixtureLog, route: @escaping ClientFixtureServer.Route) {
+        self.log = log
+        self.route = route
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let h):
+            head = h
+            body = []
+        case .body(var buffer):
+            body += buffer.readBytes(length: buffer.readableBytes) ?? []
+        case .end:
+            guard let head else { return }
+            let request = ClientFixtureRequest(
+                method: head.method.rawValue, uri: head.uri,
+                headers: head.headers.map { ($0.name, $0.value) }, body: body)
+            let seen = log.record(request)
+            let response = route(request, seen)
+            let keepAlive = head.isKeepAlive
+            if response.delay > .zero {
+                let (seconds, attoseconds) = response.delay.components
+                let nanos = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+                context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(nanos)) {
+                    self.write(context, response, keepAlive: keepAlive)
+                }
+            } else {
+                write(context, response, keepAlive: keepAlive)
+            }
+        }
+    }
+
+    private func write(_ context: ChannelHandlerContext, _ response: ClientFixtureResponse, keepAlive: Bool) {
+        let bytes = Array(response.body.utf8)
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: "application/vnd.schemaregistry.v1+json")
+        headers.add(name: "Content-Length", value: String(bytes.count))
+        if !keepAlive { headers.add(name: "Connection", value: "close") }
+        let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        var buffer = context.channel.allocator.buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
+        context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+    }
+}
+
+// MARK: - Shared fixtures
+
+private let candleSchema = #"""
+{"type":"record","name":"Candle","namespace":"io.pricepipeline","fields":[{"name":"source","type":"string"},{"name":"open","type":"double"},{"name":"market_cap","type":["null","double"],"default":null}]}
+"""#
+
+/// `candleSchema` escaped for use inside a JSON string literal in response bodies.
+private var candleSchemaLiteral: String {
+    let data = try! JSONSerialization.data(withJSONObject: [candleSchema], options: [.withoutEscapingSlashes])
+    let text = String(decoding: data, as: UTF8.self)
+    return String(text.dropFirst(2).dropLast(2))
+}
+
+private func client(_ server: ClientFixtureServer, username: String? = nil, password: String? = nil) -> SchemaRegistryClient {
+    SchemaRegistryClient(configuration: .init(baseURL: server.baseURL + "/", username: username, password: password, requestTimeout: .seconds(10)))
+}
+
+// MARK: - Tests
+
+@Suite("SchemaRegistryClient")
+struct SchemaRegistryClientTests {
+    @Test("register posts the schema and returns the id")
+    func registerReturnsID() async throws {
+        try await ClientFixtureServer.with(route: { request, _ in
+            request.method == "POST" && request.path == "/subjects/prices.candles-value/versions"
+                ? .json(#"{"id":42}"#) : .error(404, 40401, "no route \(request.path)")
+        }) { server async throws in
+            let id = try await client(server).register(
+                subject: "prices.candles-value", schema: candleSchema,
+                references: [SchemaReference(name: "io.pricepipeline.Money", subject: "money", version: 3)])
+            #expect(id == 42)
+            let request = try #require(server.requests.first)
+            #expect(request.header("Content-Type") == "application/vnd.schemaregistry.v1+json")
+            #expect(request.header("Accept")?.hasPrefix("application/vnd.schemaregistry.v1+json") == true)
+            #expect(request.header("Authorization") == nil)
+            let body = try #require(request.bodyJSON)
+            #expect(body["schema"] as? String == candleSchema)
+            #expect(body["schemaType"] as? String == "AVRO")
+            let references = try #require(body["references"] as? [[String: Any]])
+            #expect(references.count == 1)
+            #expect(references.first?["name"] as? String == "io.pricepipeline.Money")
+            #expect(references.first?["subject"] as? String == "money")
+            #expect(references.first?["version"] as? Int == 3)
+            #expect(request.query == nil)
+        }
+    }
+
+    @Test("register with normalize asks for it, and subjects are percent-encoded")
+    func registerNormalizeAndEncoding() async throws {
+        try await ClientFixtureServer.with(route: { _, _ in .json(#"{"id":5}"#) }) { server async throws in
+            let id = try await client(server).register(subject: "a/b c?%é", schema: candleSchema, normalize: true)
+            #expect(id == 5)
+            let request = try #require(server.requests.first)
+            #expect(request.path == "/subjects/a%2Fb%20c%3F%25%C3%A9/versions")
+            #expect(request.query == "normalize=true")
+        }
+    }
+
+    @Test("schema(id:) is cached and 20 concurrent misses make one request")
+    func schemaByIDSingleFlight() async throws {
+        try await ClientFixtureServer.with(route: { request, _ in
+            request.path == "/schemas/ids/7"
+                ? .json(#"{"schema":"\#(candleSchemaLiteral)"}"#, delay: .milliseconds(300))
+                : .error(404, 40403, "Schema not found")
+        }) { server async throws in
+            let registry = client(server)
+            let schemas = try await withThrowingTaskGroup(of: RegisteredSchema.self) { group in
+                for _ in 0..<20 { group.addTask { try await registry.schema(id: 7) } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(schemas.count == 20)
+            #expect(schemas.allSatisfy { $0.id == 7 && $0.schema == candleSchema && $0.schemaType == "AVRO" && $0.references.isEmpty })
+            #expect(server.count(method: "GET", path: "/schemas/ids/7") == 1)
+
+            // Later calls are answered from the cache.
+            _ = try await registry.schema(id: 7)
+            let parsed = try await registry.parsedSchema(id: 7)
+            #expect(parsed.root.fullName == "io.pricepipeline.Candle")
+            _ = try await registry.parsedSchema(id: 7)
+            #expect(server.count(method: "GET", path: "/schemas/ids/7") == 1)
+        }
+    }
+
+    @Test("a failed schema(id:) is not cached")
+    func failedLookupNotCached() async throws {
+        try await ClientFixtureServer.with(route: { request, seen in
+            guard request.path == "/schemas/ids/9" else { return .error(404, 40403, "Schema not found") }
+            return seen == 0 ? .error(500, 50001, "Error in the backend data store")
+                             : .json(#"{"schema":"\#(candleSchemaLiteral)"}"#)
+        }) { server async throws in
+            let registry = client(server)
+            let error = await #expect(throws: SchemaRegistryClientError.self) { try await registry.schema(id: 9) }
+            #expect(error?.status == 500)
+            #expect(error?.errorCode == 50001)
+            #expect(error?.isRetriable == true)
+            let schema = try await registry.schema(id: 9)
+            #expect(schema.schema == candleSchema)
+            _ = try await registry.schema(id: 9)
+            #expect(server.count(method: "GET", path: "/schemas/ids/9") == 2)
+        }
+    }
+
+    @Test("parsedSchema resolves references through the referenced subject versions")
+    func parsedSchemaWithReferences() async throws {
+        let money = #"{"type":"record","name":"Money","namespace":"io.pricepipeline","fields":[{"name":"amount","type":"double"}]}"#
+        let priced = #"{"type":"record","name":"Priced","namespace":"io.pricepipeline","fields":[{"name":"price","type":"io.pricepipeline.Money"}]}"#
+        @Sendable func literal(_ s: String) -> String { s.replacingOccurrences(of: "\"", with: "\\\"") }
+        try await ClientFixtureServer.with(route: { request, _ in
+            switch request.path {
+            case "/schemas/ids/11":
+                return .json(#"{"schema":"\#(literal(priced))","references":[{"name":"io.pricepipeline.Money","subject":"money-value","version":1}]}"#)
+            case "/subjects/money-value/versions/1":
+                return .json(#"{"subject":"money-value","id":10,"version":1,"schema":"\#(literal(money))"}"#)
+            default:
+                return .error(404, 40403, "Schema not found")
+            }
+        }) { server async throws in
+            let parsed = try await client(server).parsedSchema(id: 11)
+            #expect(parsed.root.fullName == "io.pricepipeline.Priced")
+            #expect(parsed.namedTypes["io.pricepipeline.Money"] != nil)
+        }
+    }
+
+    @Test("error bodies decode to typed errors")
+    func errorDecoding() async throws {
+        try await ClientFixtureServer.with(route: { request, _ in
+            switch (request.method, request.path) {
+            case ("GET", "/subjects/missing/versions/latest"):
+                return .error(404, 40401, "Subject 'missing' not found.")
+            case ("GET", "/subjects/s/versions/99"):
+                return .error(404, 40402, "Version 99 not found.")
+            case ("GET", "/schemas/ids/404"):
+                return .error(404, 40403, "Schema 404 not found")
+            case ("POST", "/subjects/s/versions") where request.bodyJSON?["schema"] as? String == "incompatible":
+                return .error(409, 409, "Schema being registered is incompatible with an earlier schema")
+            case ("POST", "/subjects/s/versions"):
+                return .error(422, 42201, "Invalid schema")
+            case ("GET", "/subjects"):
+                return ClientFixtureResponse(status: 502, body: "<html>bad gateway</html>")
+            default:
+                return .error(404, 404, "HTTP 404 Not Found")
+            }
+        }) { server async throws in
+            let registry = client(server)
+
+            let notFound = await #expect(throws: SchemaRegistryClientError.self) { try await registry.latest(subject: "missing") }
+            #expect(notFound?.status == 404)
+            #expect(notFound?.errorCode == 40401)
+            #expect(notFound?.message == "Subject 'missing' not found.")
+            #expect(notFound?.isSubjectNotFound == true)
+            #expect(notFound?.isVersionNotFound == false)
+            #expect(notFound?.isRetriable == false)
+
+            let noVersion = await #expect(throws: SchemaRegistryClientError.self) { try await registry.version(subject: "s", version: 99) }
+            #expect(noVersion?.isVersionNotFound == true)
+
+            let noSchema = await #expect(throws: SchemaRegistryClientError.self) { try await registry.schema(id: 404) }
+            #expect(noSchema?.isSchemaNotFound == true)
+
+            let incompatible = await #expect(throws: SchemaRegistryClientError.self) {
+                try await registry.register(subject: "s", schema: "incompatible")
+            }
+            #expect(incompatible?.status == 409)
+            #expect(incompatible?.errorCode == 409)
+            #expect(incompatible?.isIncompatible == true)
+            #expect(incompatible?.isInvalidSchema == false)
+
+            let invalid = await #expect(throws: SchemaRegistryClientError.self) {
+                try await registry.register(subject: "s", schema: "{not json")
+            }
+            #expect(invalid?.status == 422)
+            #expect(invalid?.errorCode == 42201)
+            #expect(invalid?.isInvalidSchema == true)
+            #expect(invalid?.isIncompatible == false)
+
+            let gateway = await #expect(throws: SchemaRegistryClientError.self) { try await registry.subjects() }
+            #expect(gateway?.status == 502)
+            #expect(gateway?.errorCode == -1)
+            #expect(gateway?.message.contains("bad gateway") == true)
+            #expect(gateway?.isRetriable == true)
+        }
+    }
+
+    @Test("a refused connection is a retriable transport error")
+    func transportError() async throws {
+        // Bind and close a server to get a loopback port nobody listens on.
+        let server = try await ClientFixtureServer(route: { _, _ in .json("[]") })
+        let url = server.baseURL
+        try await server.shutdown()
+        let registry = SchemaRegistryClient(configuration: .init(baseURL: url, requestTimeout: .seconds(5)))
+        let error = await #expect(throws: SchemaRegistryClientError.self) { try await registry.subjects() }
+        #expect(error?.status == 0)
+        #expect(error?.transport != nil)
+        #expect(error?.isTransportError == true)
+        #expect(error?.isRetriable == true)
+    }
+
+    @Test("basic-auth credentials are sent on every request")
+    func basicAuth() async throws {
+        try await ClientFixtureServer.with(route: { request, _ in
+            switch request.path {
+            case "/subjects": return .json(#"["a","b"]"#)
+            case "/schemas/ids/1": return .json(#"{"schema":"\#(candleSchemaLiteral)"}"#)
+            default: return .error(404, 404, "not found")
+            }
+        }) { server async throws in
+            let registry = client(server, username: "registry-user", password: "s3cr:et")
+            #expect(try await registry.subjects() == ["a", "b"])
+            _ = try await registry.schema(id: 1)
+            let expected = "Basic " + Data("registry-user:s3cr:et".utf8).base64EncodedString()
+            #expect(server.requests.count == 2)
+            #expect(server.requests.allSatisfy { $0.header("Authorization") == expected })
+        }
+    }
+
+    @Test("compatibility results and levels decode")
+    func compatibility() async throws {
+        try await ClientFixtureServer.with(route: { request, _ in
+            switch (request.method, request.path) {
+            case ("POST", "/compatibility/subjects/prices.candles-value/versions/latest"):
+                return .json(#"{"is_compatible":false,"messages":["reader field 'exchange' has no default","{oldSchemaVersion: 1}"]}"#)
+            case ("POST", "/compatibility/subjects/prices.candles-value/versions/2"):
+                return .json(#"{"is_compatible":true}"#)
+            case ("PUT", "/config/prices.candles-value"):
+                let level = request.bodyJSON?["compatibility"] as? String ?? "?"
+                return .json(#"{"compatibility":"\#(level)"}"#)
+            case ("GET", "/config/prices.candles-value"):
+                return .json(#"{"compatibilityLevel":"FULL_TRANSITIVE"}"#)
+            case ("GET", "/config/unset"):
+                return .error(404, 40408, "Subject 'unset' does not have subject-level compatibility configured")
+            case ("GET", "/config"):
+                return .json(#"{"compatibilityLevel":"BACKWARD"}"#)
+            case ("PUT", "/config"):
+                return .json(#"{"compatibility":"NONE"}"#)
+            default:
+                return .error(404, 404, "not found")
+            }
+        }) { server async throws in
+            let registry = client(server)
+            let rejected = try await registry.checkCompatibility(subject: "prices.candles-value", schema: candleSchema)
+            #expect(rejected.isCompatible == false)
+            #expect(rejected.messages == ["reader field 'exchange' has no default", "{oldSchemaVersion: 1}"])
+            let latestCheck = try #require(server.requests.last)
+            #expect(latestCheck.query == "verbose=true")
+            #expect(latestCheck.bodyJSON?["schema"] as? String == candleSchema)
+
+            let accepted = try await registry.checkCompatibility(subject: "prices.candles-value", schema: candleSchema, version: "2")
+            #expect(accepted == CompatibilityResult(isCompatible: true, messages: []))
+
+            #expect(try await registry.setCompatibility("full_transitive", subject: "prices.candles-value") == "FULL_TRANSITIVE")
+            #expect(try await registry.compatibility(subject: "prices.candles-value") == "FULL_TRANSITIVE")
+            #expect(try await registry.compatibility(subject: "unset") == "BACKWARD")
+            #expect(try await registry.compatibility() == "BACKWARD")
+            #expect(try await registry.setCompatibility("NONE", subject: nil) == "NONE")
+
+            let strict = await #expect(throws: SchemaRegistryClientError.self) {
+                try await registry.compatibility(subject: "unset", defaultToGlobal: false)
+            }
+            #expect(strict?.errorCode == 40408)
+        }
+    }
+
+    @Test("subject versions, lookup, listings and deletes")
+    func subjectEndpoints() async throws {
+        try await ClientFixtureServer.with(route: { request, _ in
+            let version = #"{"subject":"prices.candles-value","id":3,"version":2,"schema":"\#(candleSchemaLiteral)"}"#
+            switch (request.method, request.path) {
+            case ("GET", "/subjects/prices.candles-value/versions/latest"),
+                 ("GET", "/subjects/prices.candles-value/versions/2"),
+                 ("POST", "/subjects/prices.candles-value"):
+                return .json(version)
+            case ("GET", "/subjects"): return .json(#"["prices.candles-value","fx.rates-value"]"#)
+            case ("GET", "/subjects/prices.candles-value/versions"): return .json("[1,2]")
+            case ("DELETE", "/subjects/prices.candles-value/versions/2"): return .json("2")
+            case ("DELETE", "/subjects/prices.candles-value"): return .json("[1]")
+            default: return .error(404, 404, "not found")
+            }
+        }) { server async throws in
+            let registry = client(server)
+            let expected = SubjectVersion(subject: "prices.candles-value", id: 3, version: 2, schema: candleSchema)
+            #expect(try await registry.latest(subject: "prices.candles-value") == expected)
+            #expect(try await registry.version(subject: "prices.candles-value", version: 2) == expected)
+            #expect(try await registry.lookup(subject: "prices.candles-value", schema: candleSchema) == expected)
+            #expect(server.requests.last?.bodyJSON?["schema"] as? String == candleSchema)
+            #expect(try await registry.subjects() == ["prices.candles-value", "fx.rates-value"])
+            #expect(try await registry.versions(subject: "prices.candles-value") == [1, 2])
+            #expect(try await registry.deleteVersion(subject: "prices.candles-value", version: 2) == 2)
+            #expect(try await registry.deleteSubject("prices.candles-value", permanent: true) == [1])
+            #expect(server.requests.last?.query == "permanent=true")
+        }
+    }
+}
