@@ -33,7 +33,7 @@ public final class KafkaAdmin: Sendable {
 
     /// - Throws: `KafkaError.configuration` for a rejected property.
     public init(configuration: KafkaClientConfiguration) throws {
-        let context = RDKafkaCallbackContext(logger: configuration.logger, statisticsHandler: nil, rebalanceHandler: nil)
+        let context = RDKafkaCallbackContext(client: configuration, rebalanceHandler: nil)
         client = try RDKafkaClient(kind: .producer,
                                    properties: configuration.librdkafkaProperties().merging(configuration.properties) { _, raw in raw },
                                    context: context)

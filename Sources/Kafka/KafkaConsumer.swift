@@ -17,9 +17,7 @@ public final class KafkaConsumer: Sendable {
     /// - Throws: `KafkaError.configuration` for a rejected property.
     public init(configuration: KafkaConsumerConfiguration) throws {
         self.configuration = configuration
-        let context = RDKafkaCallbackContext(logger: configuration.client.logger,
-                                             statisticsHandler: configuration.client.statisticsHandler,
-                                             rebalanceHandler: configuration.rebalanceHandler)
+        let context = RDKafkaCallbackContext(client: configuration.client, rebalanceHandler: configuration.rebalanceHandler)
         client = try RDKafkaClient(kind: .consumer, properties: configuration.librdkafkaProperties(), context: context)
         rd_kafka_poll_set_consumer(client.handle)
         pollExecutor = RDKafkaBlockingExecutor(label: "kafka.consumer.poll")

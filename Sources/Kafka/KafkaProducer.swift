@@ -16,8 +16,7 @@ public final class KafkaProducer: Sendable {
     /// - Throws: `KafkaError.configuration` for a rejected property.
     public init(configuration: KafkaProducerConfiguration) throws {
         self.configuration = configuration
-        let context = RDKafkaCallbackContext(logger: configuration.client.logger,
-                                             statisticsHandler: configuration.client.statisticsHandler, rebalanceHandler: nil)
+        let context = RDKafkaCallbackContext(client: configuration.client, rebalanceHandler: nil)
         client = try RDKafkaClient(kind: .producer, properties: configuration.librdkafkaProperties(), context: context,
                                    deliveryCallback: rdkafkaDeliveryCallback)
         executor = RDKafkaBlockingExecutor(label: "kafka.producer.blocking")

@@ -34,6 +34,17 @@ final class RDKafkaCallbackContext: @unchecked Sendable {
         self.rebalanceHandler = rebalanceHandler
     }
 
+    /// A context for a client: statistics go to the configured handler, or to the log at
+    /// debug level when statistics are enabled without one.
+    convenience init(client: KafkaClientConfiguration, rebalanceHandler: KafkaRebalanceHandler?) {
+        let logger = client.logger
+        let logStatistics: @Sendable (String) -> Void = { json in
+            logger.debug("librdkafka statistics", metadata: ["statistics": "\(json)"])
+        }
+        let statistics = client.statisticsHandler ?? (client.statisticsInterval == nil ? nil : logStatistics)
+        self.init(logger: logger, statisticsHandler: statistics, rebalanceHandler: rebalanceHandler)
+    }
+
     /// An error to surface at the next call into the client (e.g. from the rebalance hook).
     func setPending(_ error: KafkaError) { lock.withLock { _pendingError = error } }
     func takePending() -> KafkaError? { lock.withLock { defer { _pendingError = nil }; return _pendingError } }

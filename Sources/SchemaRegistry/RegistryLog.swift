@@ -25,12 +25,14 @@ enum RegistryLogCodec {
     }
 }
 
-/// The registry log in a compacted, single-partition Kafka topic. Every record has a unique
-/// key (its request id), so compaction never drops one.
+/// The registry log in a compacted, single-partition Kafka topic. Every command has a unique
+/// key (its request id), so compaction never drops one; the sync markers (`noop`) of an
+/// instance share one key, so compaction keeps only the latest.
 public final class KafkaRegistryLog: RegistryLog {
     private let producer: KafkaProducer
     private let consumer: KafkaConsumer
     private let partition: KafkaTopicPartition
+    private let instanceID = UUID().uuidString
 
     /// Creates the topic if missing (1 partition, `cleanup.policy=compact`) and starts
     /// reading it from the beginning.
@@ -60,7 +62,12 @@ public final class KafkaRegistryLog: RegistryLog {
     }
 
     public func append(_ record: RegistryLogRecord) async throws {
-        let key = Array(#"{"keytype":"COMMAND","request":"\#(record.requestID)"}"#.utf8)
+        let key: [UInt8]
+        if case .noop = record.command {
+            key = Array(#"{"keytype":"NOOP","instance":"\#(instanceID)"}"#.utf8)
+        } else {
+            key = Array(#"{"keytype":"COMMAND","request":"\#(record.requestID)"}"#.utf8)
+        }
         _ = try await producer.send(KafkaProducerRecord(topic: partition.topic, partition: 0, key: key, value: try RegistryLogCodec.encode(record)))
     }
 

@@ -25,6 +25,7 @@ public final class SchemaRegistry: Service, Sendable {
     private let state: Mutex<RegistryState>
     private let waiters = Mutex<[String: RegistryOutcomePromise]>([:])
     private let appliedOffset = Mutex<Int64>(-1)
+    private let syncState = Mutex<(running: RegistryOutcomePromise?, queued: RegistryOutcomePromise?)>((nil, nil))
 
     private let registrationsAccepted = Counter(label: "schema_registry_registrations_total", dimensions: [("outcome", "accepted")])
     private let registrationsRejected = Counter(label: "schema_registry_registrations_total", dimensions: [("outcome", "rejected")])
@@ -131,8 +132,46 @@ public final class SchemaRegistry: Service, Sendable {
     }
 
     /// Waits until everything appended to the log before this call has been applied here.
+    /// Concurrent callers share marker records: a caller joins only a marker that is
+    /// appended after it arrived (the queued one), never one already on its way.
     public func sync() async throws(RegistryError) {
-        _ = try await submit(.noop)
+        enum Role { case lead, leadAfter(RegistryOutcomePromise), follow }
+        let (promise, role) = syncState.withLock { s -> (RegistryOutcomePromise, Role) in
+            guard let running = s.running else {
+                let p = RegistryOutcomePromise()
+                s.running = p
+                return (p, .lead)
+            }
+            if let queued = s.queued { return (queued, .follow) }
+            let p = RegistryOutcomePromise()
+            s.queued = p
+            return (p, .leadAfter(running))
+        }
+        switch role {
+        case .lead:
+            await appendMarker(promise)
+        case .leadAfter(let previous):
+            _ = await previous.value
+            syncState.withLock { s in
+                s.running = promise
+                if s.queued === promise { s.queued = nil }
+            }
+            await appendMarker(promise)
+        case .follow:
+            break
+        }
+        if case .rejected(let error) = await promise.value { throw error }
+    }
+
+    private func appendMarker(_ promise: RegistryOutcomePromise) async {
+        let outcome: RegistryOutcome
+        do {
+            outcome = try await submit(.noop)
+        } catch {
+            outcome = .rejected(error)
+        }
+        syncState.withLock { s in if s.running === promise { s.running = nil } }
+        promise.complete(outcome)
     }
 
     /// Registers a schema under a subject (idempotent).
@@ -182,18 +221,18 @@ public final class SchemaRegistry: Service, Sendable {
     public var lastAppliedOffset: Int64 { appliedOffset.withLock { $0 } }
 }
 
-/// An outcome delivered once, awaited once.
+/// An outcome delivered once and awaited by any number of tasks.
 final class RegistryOutcomePromise: Sendable {
-    private let state = Mutex<(result: RegistryOutcome?, waiter: CheckedContinuation<RegistryOutcome, Never>?)>((nil, nil))
+    private let state = Mutex<(result: RegistryOutcome?, waiters: [CheckedContinuation<RegistryOutcome, Never>])>((nil, []))
 
     func complete(_ outcome: RegistryOutcome) {
-        let waiter = state.withLock { s -> CheckedContinuation<RegistryOutcome, Never>? in
-            guard s.result == nil else { return nil }
+        let waiters = state.withLock { s -> [CheckedContinuation<RegistryOutcome, Never>] in
+            guard s.result == nil else { return [] }
             s.result = outcome
-            defer { s.waiter = nil }
-            return s.waiter
+            defer { s.waiters = [] }
+            return s.waiters
         }
-        waiter?.resume(returning: outcome)
+        for waiter in waiters { waiter.resume(returning: outcome) }
     }
 
     var value: RegistryOutcome {
@@ -201,7 +240,7 @@ final class RegistryOutcomePromise: Sendable {
             await withCheckedContinuation { continuation in
                 let ready = state.withLock { s -> RegistryOutcome? in
                     if let r = s.result { return r }
-                    s.waiter = continuation
+                    s.waiters.append(continuation)
                     return nil
                 }
                 if let ready { continuation.resume(returning: ready) }

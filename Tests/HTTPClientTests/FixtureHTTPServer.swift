@@ -53,7 +53,7 @@ private final class FixtureHandler: ChannelInboundHandler, @unchecked Sendable {
             let echo = head.headers["X-Echo"].first ?? ""
             write(context, status: .tooManyRequests, headers: [("X-Test", "yes"), ("Retry-After", "7")], body: Array(echo.utf8))
         case (.GET, "slow"):
-            context.eventLoop.scheduleTask(in: .seconds(3)) {
+            context.eventLoop.scheduleTask(in: .seconds(10)) {
                 self.write(context, status: .ok, body: Array("late".utf8))
             }
         case (.GET, "bytes"):

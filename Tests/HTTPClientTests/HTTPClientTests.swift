@@ -60,12 +60,13 @@ struct HTTPClientTests {
             let start = clock.now
             do {
                 _ = try await HTTPClient(configuration: config).get(server.baseURL + "/slow")
-                Issue.record("a 3 s response must time out at 0.5 s")
+                Issue.record("a 10 s response must time out at 0.5 s")
             } catch let e as HTTPClientError {
                 #expect(e.code == .timeout)
                 #expect(e.isRetriable)
             }
-            #expect(clock.now - start < .seconds(2))
+            // Well before the server's answer would have come, even on a loaded machine.
+            #expect(clock.now - start < .seconds(8))
         }
     }
 

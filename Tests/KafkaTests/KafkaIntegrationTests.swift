@@ -207,6 +207,20 @@ struct KafkaIntegrationTests {
         await #expect(throws: KafkaError.self) { _ = try await admin.listTopics(timeout: .seconds(2)) }
     }
 
+    @Test func statisticsAreDeliveredFromTheServedEventQueue() async throws {
+        let received = Mutex<[String]>([])
+        var client = try Env.client()
+        client.statisticsInterval = .milliseconds(100)
+        client.statisticsHandler = { json in received.withLock { $0.append(json) } }
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client))
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(10)
+        while received.withLock({ $0.count }) < 2, clock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        let first = try #require(received.withLock { $0.first })
+        #expect(first.contains("\"type\": \"producer\"") || first.contains("\"type\":\"producer\""))
+        try await producer.close()
+    }
+
     @Test func invalidConfigurationIsRejectedWithThePropertyName() throws {
         var client = KafkaClientConfiguration(bootstrapServers: "127.0.0.1:1")
         client.properties["no.such.property"] = "1"
