@@ -1,5 +1,5 @@
 /// A value of an Avro schema, as Swift data.
-public indirect enum AvroValue: Sendable, Hashable {
+public enum AvroValue: Sendable, Hashable {
     case null
     case boolean(Bool)
     case int(Int32)
@@ -16,7 +16,7 @@ public indirect enum AvroValue: Sendable, Hashable {
     /// Map entries; keys are unique.
     case map([String: AvroValue])
     /// The index of the union branch and its value.
-    case union(branch: Int, AvroValue)
+    indirect case union(branch: Int, AvroValue)
     case fixed([UInt8])
 }
 

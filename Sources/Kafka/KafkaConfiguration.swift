@@ -135,6 +135,8 @@ public struct KafkaConsumerConfiguration: Sendable {
 
 /// The caller's part in a rebalance. Both closures run inside librdkafka's
 /// rebalance callback, on the consumer's own thread, before librdkafka applies the change.
+/// - Important: the consumer's `poll` and `close` wait for the handler, so the handler must
+///   not call them; reading a database (the sink's stored offsets) is what it is for.
 public struct KafkaRebalanceHandler: Sendable {
     /// Given newly assigned partitions, returns where each should start. Partitions
     /// left out start at their committed offset (or `autoOffsetReset`).

@@ -44,7 +44,7 @@ public final class PostgresConnection: @unchecked Sendable {
                     return
                 }
                 guard PQstatus(conn) == CONNECTION_OK else {
-                    let reason = String(cString: PQerrorMessage(conn)).trimmingCharacters()
+                    let reason = String(cString: PQerrorMessage(conn)).trimmingTrailingWhitespace()
                     PQfinish(conn)
                     continuation.resume(throwing: PostgresError(.connection, "could not connect to Postgres: \(reason)"))
                     return
@@ -190,7 +190,7 @@ public final class PostgresConnection: @unchecked Sendable {
             func flush() {
                 guard !buffer.isEmpty, failure == nil else { return }
                 let rc = buffer.withUnsafeBytes { PQputCopyData(conn, $0.baseAddress!.assumingMemoryBound(to: CChar.self), Int32($0.count)) }
-                if rc != 1 { failure = PostgresError(.copy, "sending COPY data failed: \(String(cString: PQerrorMessage(conn)).trimmingCharacters())") }
+                if rc != 1 { failure = PostgresError(.copy, "sending COPY data failed: \(String(cString: PQerrorMessage(conn)).trimmingTrailingWhitespace())") }
                 buffer.removeAll(keepingCapacity: true)
             }
             for row in rows {

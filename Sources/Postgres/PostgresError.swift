@@ -64,13 +64,13 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
         let primary = field(Int32(UInt8(ascii: "M"))) ?? connection.flatMap { PQerrorMessage($0).map { String(cString: $0) } } ?? "unknown error"
         let sqlState = field(Int32(UInt8(ascii: "C")))
         return PostgresError(sqlState == nil && connection.map { PQstatus($0) != CONNECTION_OK } == true ? .connection : .server,
-                             "\(context): \(primary.trimmingCharacters())",
+                             "\(context): \(primary.trimmingTrailingWhitespace())",
                              sqlState: sqlState, detail: field(Int32(UInt8(ascii: "D"))), constraint: field(Int32(UInt8(ascii: "n"))))
     }
 }
 
 extension String {
-    func trimmingCharacters() -> String {
+    func trimmingTrailingWhitespace() -> String {
         var s = Substring(self)
         while let last = s.last, last.isWhitespace { s.removeLast() }
         return String(s)
