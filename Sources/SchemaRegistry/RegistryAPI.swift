@@ -107,15 +107,10 @@ public enum RegistryAPI {
 
         // Schemas by id
         router.get("/schemas/ids/{id}") { request, context in
+            // `?subject=` names a context in Confluent's registry; there is one context here,
+            // so an id resolves whichever subject is given (as Confluent's default context does).
             let id = try idParameter(context)
-            let subjectFilter = request.uri.queryParameters["subject"].map { String($0).removingPercentEncoding ?? String($0) }
-            let stored = try await registry.read { state throws(RegistryError) in
-                let s = try state.schema(id: id)
-                if let subjectFilter, !state.subjectVersions(usingID: id).contains(where: { $0.subject == subjectFilter }) {
-                    throw RegistryError.schemaNotFound(id)
-                }
-                return s
-            }
+            let stored = try await registry.read { state throws(RegistryError) in try state.schema(id: id) }
             guard stored.schemaType != "AVRO" || !stored.references.isEmpty else {
                 return raw("{\"schema\":\(stored.textLiteral)}")
             }
