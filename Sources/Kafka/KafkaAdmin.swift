@@ -1,4 +1,5 @@
 import CRdKafka
+import Dispatch
 import Foundation
 import Logging
 
@@ -41,8 +42,11 @@ public final class KafkaAdmin: Sendable {
     }
 
     deinit {
-        poller.stop()
-        client.destroy()
+        let poller = self.poller, client = self.client
+        DispatchQueue.global().async {
+            poller.stop()
+            client.destroy()
+        }
     }
 
     /// Creates topics.

@@ -24,7 +24,11 @@ public final class KafkaConsumer: Sendable {
         executor = RDKafkaBlockingExecutor(label: "kafka.consumer.blocking")
     }
 
-    deinit { client.destroy() }
+    deinit {
+        // An unclosed consumer leaves its group inside rd_kafka_destroy, which blocks.
+        let client = self.client
+        DispatchQueue.global().async { client.destroy() }
+    }
 
     private func checkOpen() throws {
         if client.closed { throw KafkaError(.closed, "the consumer is closed") }

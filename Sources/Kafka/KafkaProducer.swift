@@ -24,8 +24,13 @@ public final class KafkaProducer: Sendable {
     }
 
     deinit {
-        poller.stop()
-        client.destroy()
+        // rd_kafka_destroy and stopping the event thread block: never on the caller's thread,
+        // which may belong to Swift's cooperative pool.
+        let poller = self.poller, client = self.client
+        DispatchQueue.global().async {
+            poller.stop()
+            client.destroy()
+        }
     }
 
     /// Sends one record and waits for the broker's acknowledgement.

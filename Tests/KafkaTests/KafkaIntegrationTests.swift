@@ -71,7 +71,15 @@ struct KafkaIntegrationTests {
             if !sa.isEmpty, !sb.isEmpty, sa.isDisjoint(with: sb), sa.union(sb).count == 4 { split = true; break }
         }
         #expect(split, "both members should own a disjoint share of the 4 partitions")
+        // When one member closes (leaving the group), the other takes every partition.
         try await a.close()
+        var tookOver = false
+        let takeOverDeadline = clock.now + .seconds(30)
+        while clock.now < takeOverDeadline, !tookOver {
+            _ = try await b.poll(timeout: .milliseconds(200))
+            tookOver = Set(try b.assignment()).count == 4
+        }
+        #expect(tookOver, "the remaining member should own all 4 partitions after the other left")
         try await b.close()
     }
 
