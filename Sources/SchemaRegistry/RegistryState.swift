@@ -152,11 +152,15 @@ public struct RegistryState: Sendable, Equatable {
     public func incompatibilities(of prepared: Prepared, subject: String, level: CompatibilityLevel? = nil,
                                   against version: RegistrySubjectVersion? = nil) throws(RegistryError) -> [AvroIncompatibility] {
         let level = level ?? effectiveCompatibility(for: subject)
+        if level == .none { return [] }
         let existing: [RegistrySubjectVersion]
         if let version {
             existing = [version]
         } else {
-            existing = (subjects[subject] ?? []).filter { !$0.deleted }
+            let live = (subjects[subject] ?? []).filter { !$0.deleted }
+            // Only the transitive levels look past the latest version: parse no more than needed.
+            let transitive = [.backwardTransitive, .forwardTransitive, .fullTransitive].contains(level)
+            existing = transitive ? live : Array(live.suffix(1))
         }
         let previous = try existing.map { v throws(RegistryError) in try parsedSchema(schemas[v.id]!) }
         return level.incompatibilities(new: prepared.parsed, existing: previous)

@@ -61,6 +61,23 @@ struct RegistryStateTests {
         #expect(state.effectiveCompatibility(for: "b") == .backward)
     }
 
+    @Test func transitiveLevelsCheckEveryLiveVersion() throws {
+        let string = Schemas.record(fields: [#"{"name":"a","type":"string"}"#])
+        let int = Schemas.record(fields: [#"{"name":"a","type":"int"}"#])
+        let long = Schemas.record(fields: [#"{"name":"a","type":"long"}"#])
+        for (level, accepted) in [(CompatibilityLevel.backward, true), (.backwardTransitive, false)] {
+            var state = RegistryState()
+            _ = state.apply(.setCompatibility(subject: "a", level: .none))
+            _ = state.apply(.register(RegisterCommand(subject: "a", schema: string)))
+            _ = state.apply(.register(RegisterCommand(subject: "a", schema: int)))
+            _ = state.apply(.setCompatibility(subject: "a", level: level))
+            // long reads int (the latest) but not string (version 1).
+            let outcome = state.apply(.register(RegisterCommand(subject: "a", schema: long)))
+            #expect((rejection(outcome) == nil) == accepted, "\(level)")
+            if !accepted { #expect(rejection(outcome)?.errorCode == 409) }
+        }
+    }
+
     @Test func invalidSchemasAreRejectedWith42201() {
         var state = RegistryState(limits: SchemaLimits(maxDepth: 3))
         let cases = [
