@@ -134,21 +134,14 @@ public final class KafkaProducer: Sendable {
 
     /// Flushes outstanding records and stops the event thread. Further sends fail.
     public func close(timeout: Duration = .seconds(30)) async throws {
-        defer { poller.stop() }
-        if configuration.transactionalID == nil || client.context.fatalError == nil {
-            try await flush(timeout: timeout)
+        var failure: Error?
+        // A producer in a fatal state (fenced) has nothing it could still deliver.
+        if client.context.fatalError == nil {
+            do { try await flush(timeout: timeout) } catch { failure = error }
         }
-    }
-
-    /// Metadata for `topic` (partition count), useful to wait for a topic to exist.
-    public func partitionCount(topic: String, timeout: Duration = .seconds(10)) async throws -> Int {
-        let client = self.client
-        return try await executor.run {
-            guard let t = try client.metadata(topic: topic, timeout: timeout).first, t.error == 0 else {
-                throw KafkaError(.topicAdministration, "topic \(topic) not found")
-            }
-            return t.partitions
-        }
+        let poller = self.poller
+        try await executor.run { poller.stop() }
+        if let failure { throw failure }
     }
 }
 

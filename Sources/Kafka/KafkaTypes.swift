@@ -20,7 +20,6 @@ public struct KafkaOffset: Sendable, Hashable, CustomStringConvertible {
     public static let end = KafkaOffset(-1)
     /// The committed offset (or the reset policy when there is none).
     public static let stored = KafkaOffset(-1000)
-    public var isLogical: Bool { rawValue < 0 }
     public var description: String {
         switch rawValue {
         case -2: return "beginning"
