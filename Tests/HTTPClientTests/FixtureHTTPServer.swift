@@ -44,6 +44,11 @@ private final class FixtureHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     private func respond(context: ChannelHandlerContext, head: HTTPRequestHead) {
+        if head.uri.hasPrefix("http://") {
+            // An absolute URI: the client is using this server as its proxy.
+            write(context, status: .ok, headers: [("X-Proxied-URI", head.uri)], body: Array("proxied".utf8))
+            return
+        }
         let parts = head.uri.split(separator: "/").map(String.init)
         switch (head.method, parts.first) {
         case (.GET, "status"):

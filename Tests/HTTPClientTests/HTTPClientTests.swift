@@ -1,3 +1,4 @@
+import Foundation
 import HTTPClient
 import Testing
 
@@ -42,6 +43,20 @@ struct HTTPClientTests {
                                                        headers: [("Content-Type", "application/vnd.schemaregistry.v1+json")])
             #expect(response.body == payload)
             #expect(response.header("X-Content-Type") == "application/vnd.schemaregistry.v1+json")
+        }
+    }
+
+    @Test func honoursTheProxyEnvironment() async throws {
+        try await withServer { server in
+            // no_proxy first, so that other tests' loopback requests never use the proxy.
+            setenv("no_proxy", "127.0.0.1,localhost", 1)
+            setenv("http_proxy", server.baseURL, 1)
+            defer { unsetenv("http_proxy") }
+            let response = try await HTTPClient().get("http://prices.example/api/v3/ping")
+            #expect(response.text == "proxied")
+            #expect(response.header("X-Proxied-URI") == "http://prices.example/api/v3/ping")
+            // Hosts listed in no_proxy are reached directly.
+            #expect(try await HTTPClient().get(server.baseURL + "/status/200").text == "status 200")
         }
     }
 

@@ -229,6 +229,19 @@ struct KafkaIntegrationTests {
         try await producer.close()
     }
 
+    @Test func tlsSettingsPassThroughToLibrdkafka() throws {
+        var client = KafkaClientConfiguration(bootstrapServers: "127.0.0.1:1")
+        client.securityProtocol = .ssl
+        client.properties["ssl.ca.location"] = "/nonexistent/ca.pem"
+        do {
+            _ = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client))
+            Issue.record("a missing CA file must stop the client from being created")
+        } catch let e as KafkaError {
+            #expect(e.code == .configuration)
+            #expect(e.message.contains("ssl.ca.location") || e.message.contains("/nonexistent/ca.pem"), "\(e.message)")
+        }
+    }
+
     @Test func invalidConfigurationIsRejectedWithThePropertyName() throws {
         var client = KafkaClientConfiguration(bootstrapServers: "127.0.0.1:1")
         client.properties["no.such.property"] = "1"
