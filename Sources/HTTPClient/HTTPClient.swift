@@ -134,8 +134,10 @@ public final class HTTPClient: Sendable {
         return try await withCheckedThrowingContinuation { continuation in
             queue.async {
                 let handle = pool.take()
-                defer { pool.give(handle) }
-                continuation.resume(with: Result { try CurlTransfer.perform(request, handle: handle, configuration: configuration) })
+                let result = Result { try CurlTransfer.perform(request, handle: handle, configuration: configuration) }
+                // Back in the pool before the caller resumes, so that its next request reuses the connection.
+                pool.give(handle)
+                continuation.resume(with: result)
             }
         }
     }
