@@ -67,26 +67,25 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
-        .testTarget(name: "AvroTests", dependencies: ["Avro"], resources: [.copy("Golden")]),
-        .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
-        .testTarget(name: "PostgresTests", dependencies: ["Postgres"]),
-        .testTarget(name: "HTTPClientTests", dependencies: [
-            "HTTPClient",
+        // A loopback HTTP server for the HTTP client's and the registry client's tests.
+        .target(name: "HTTPFixtureServer", dependencies: [
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
-        ]),
+        ], path: "Tests/Support/HTTPFixtureServer"),
+
+        .testTarget(name: "AvroTests", dependencies: ["Avro"], resources: [.copy("Golden")]),
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres"]),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTPFixtureServer"]),
         .testTarget(name: "ServiceSupportTests", dependencies: [
             "ServiceSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .testTarget(name: "SchemaRegistryTests", dependencies: [
-            "SchemaRegistry", "SchemaRegistryClient", "Avro", "Kafka", "HTTPClient", "ServiceSupport",
+            "SchemaRegistry", "SchemaRegistryClient", "Avro", "Kafka", "HTTPClient", "ServiceSupport", "HTTPFixtureServer",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOPosix", package: "swift-nio"),
-            .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
     ]
 )

@@ -1,18 +1,38 @@
 import Foundation
 import HTTPClient
+import HTTPFixtureServer
 import Testing
+
+/// The routes the client tests use.
+let fixtureRoutes: FixtureServer.Route = { request, _ in
+    if request.uri.hasPrefix("http://") {
+        // An absolute URI: the client is using this server as its proxy.
+        return FixtureResponse(status: 200, headers: [("X-Proxied-URI", request.uri)], body: "proxied")
+    }
+    let parts = request.path.split(separator: "/").map(String.init)
+    switch (request.method, parts.first) {
+    case ("GET", "status"):
+        let code = Int(parts.dropFirst().first ?? "200") ?? 200
+        return FixtureResponse(status: code, body: "status \(code)")
+    case ("GET", "headers"):
+        return FixtureResponse(status: 429, headers: [("X-Test", "yes"), ("Retry-After", "7")], body: request.header("X-Echo") ?? "")
+    case ("GET", "slow"):
+        return FixtureResponse(status: 200, body: "late", delay: .seconds(10))
+    case ("GET", "bytes"):
+        return FixtureResponse(status: 200, body: [UInt8](repeating: 0x61, count: Int(parts.dropFirst().first ?? "0") ?? 0))
+    case ("GET", "redirect"):
+        return FixtureResponse(status: 302, headers: [("Location", "/status/204")], body: "")
+    case ("POST", "echo"):
+        return FixtureResponse(status: 200, headers: [("X-Content-Type", request.header("Content-Type") ?? "none")], body: request.body)
+    default:
+        return FixtureResponse(status: 404, body: "no route")
+    }
+}
 
 @Suite("HTTP client against a local server", .timeLimit(.minutes(1)))
 struct HTTPClientTests {
-    func withServer(_ body: (FixtureHTTPServer) async throws -> Void) async throws {
-        let server = try await FixtureHTTPServer()
-        do {
-            try await body(server)
-        } catch {
-            try await server.shutdown()
-            throw error
-        }
-        try await server.shutdown()
+    func withServer(_ body: (FixtureServer) async throws -> Void) async throws {
+        try await FixtureServer.with(route: fixtureRoutes, body)
     }
 
     @Test func statusAndBody() async throws {
@@ -111,7 +131,18 @@ struct HTTPClientTests {
         }
     }
 
-    @Test func concurrentRequestsReuseHandles() async throws {
+    @Test func sequentialRequestsReuseOneConnection() async throws {
+        try await withServer { server in
+            let client = HTTPClient()
+            for i in 0..<20 {
+                let status = try await client.get(server.baseURL + "/status/\(200 + i % 3)").status
+                #expect(status == 200 + i % 3)
+            }
+            #expect(server.connections == 1, "20 sequential requests opened \(server.connections) connections")
+        }
+    }
+
+    @Test func concurrentRequests() async throws {
         try await withServer { server in
             let client = HTTPClient()
             try await withThrowingTaskGroup(of: Int.self) { group in

@@ -1,164 +1,18 @@
 import Avro
 import Foundation
-import NIOCore
-import NIOHTTP1
-import NIOPosix
+import HTTPFixtureServer
 import SchemaRegistryClient
 import Synchronization
 import Testing
 
-// MARK: - Fixture: a loopback HTTP server that plays a schema registry
+// MARK: - Fixture responses of a schema registry
 
-/// One request as the fixture server received it.
-struct ClientFixtureRequest: Sendable {
-    var method: String
-    /// The raw request target, path and query, exactly as sent (still percent-encoded).
-    var uri: String
-    var headers: [(name: String, value: String)]
-    var body: [UInt8]
-
-    var path: String { String(uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]) }
-    var query: String? {
-        let parts = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
-        return parts.count > 1 ? String(parts[1]) : nil
+extension FixtureResponse {
+    static func json(_ body: String, status: Int = 200, delay: Duration = .zero) -> FixtureResponse {
+        FixtureResponse(status: status, headers: [("Content-Type", "application/vnd.schemaregistry.v1+json")], body: body, delay: delay)
     }
-    func header(_ name: String) -> String? {
-        headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
-    }
-    var bodyJSON: [String: Any]? {
-        (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any]
-    }
-}
-
-/// What the fixture answers: a status, a JSON body and an optional delay.
-struct ClientFixtureResponse: Sendable {
-    var status: Int
-    var body: String
-    var delay: Duration = .zero
-
-    static func json(_ body: String, status: Int = 200, delay: Duration = .zero) -> ClientFixtureResponse {
-        ClientFixtureResponse(status: status, body: body, delay: delay)
-    }
-    static func error(_ status: Int, _ code: Int, _ message: String) -> ClientFixtureResponse {
-        ClientFixtureResponse(status: status, body: #"{"error_code":\#(code),"message":"\#(message)"}"#)
-    }
-}
-
-/// A loopback HTTP/1.1 server: records every request and answers through `route`.
-final class ClientFixtureServer: Sendable {
-    typealias Route = @Sendable (ClientFixtureRequest, _ seenBefore: Int) -> ClientFixtureResponse
-
-    private let channel: any Channel
-    private let group: MultiThreadedEventLoopGroup
-    private let log: ClientFixtureLog
-
-    var baseURL: String { "http://127.0.0.1:\(channel.localAddress!.port!)" }
-    var requests: [ClientFixtureRequest] { log.all }
-    func count(method: String, path: String) -> Int {
-        log.all.filter { $0.method == method && $0.path == path }.count
-    }
-
-    /// Starts a server on a free loopback port. `route` gets each request and how many
-    /// earlier requests had the same method and path.
-    init(route: @escaping Route) async throws {
-        let log = ClientFixtureLog()
-        self.log = log
-        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        channel = try await ServerBootstrap(group: group)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(ClientFixtureHandler(log: log, route: route))
-                }
-            }
-            .bind(host: "127.0.0.1", port: 0).get()
-    }
-
-    func shutdown() async throws {
-        try await channel.close()
-        try await group.shutdownGracefully()
-    }
-
-    /// Runs `body` with a fresh server and always shuts it down.
-    static func with<T>(route: @escaping Route, _ body: (ClientFixtureServer) async throws -> T) async throws -> T {
-        let server = try await ClientFixtureServer(route: route)
-        do {
-            let result = try await body(server)
-            try await server.shutdown()
-            return result
-        } catch {
-            try? await server.shutdown()
-            throw error
-        }
-    }
-}
-
-final class ClientFixtureLog: Sendable {
-    private let requests = Mutex<[ClientFixtureRequest]>([])
-    var all: [ClientFixtureRequest] { requests.withLock { $0 } }
-    /// Appends `request`; returns how many earlier ones had its method and path.
-    func record(_ request: ClientFixtureRequest) -> Int {
-        requests.withLock { list in
-            let seen = list.filter { $0.method == request.method && $0.path == request.path }.count
-            list.append(request)
-            return seen
-        }
-    }
-}
-
-private final class ClientFixtureHandler: ChannelInboundHandler, @unchecked Sendable {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundOut = HTTPServerResponsePart
-    private let log: ClientFixtureLog
-    private let route: ClientFixtureServer.Route
-    private var head: HTTPRequestHead?
-    private var body: [UInt8] = []
-
-    init(log: ClientFixtureLog, route: @escaping ClientFixtureServer.Route) {
-        self.log = log
-        self.route = route
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let h):
-            head = h
-            body = []
-        case .body(var buffer):
-            body += buffer.readBytes(length: buffer.readableBytes) ?? []
-        case .end:
-            guard let head else { return }
-            let request = ClientFixtureRequest(
-                method: head.method.rawValue, uri: head.uri,
-                headers: head.headers.map { ($0.name, $0.value) }, body: body)
-            let seen = log.record(request)
-            let response = route(request, seen)
-            let keepAlive = head.isKeepAlive
-            if response.delay > .zero {
-                let (seconds, attoseconds) = response.delay.components
-                let nanos = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-                context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(nanos)) {
-                    self.write(context, response, keepAlive: keepAlive)
-                }
-            } else {
-                write(context, response, keepAlive: keepAlive)
-            }
-        }
-    }
-
-    private func write(_ context: ChannelHandlerContext, _ response: ClientFixtureResponse, keepAlive: Bool) {
-        let bytes = Array(response.body.utf8)
-        var headers = HTTPHeaders()
-        headers.add(name: "Content-Type", value: "application/vnd.schemaregistry.v1+json")
-        headers.add(name: "Content-Length", value: String(bytes.count))
-        if !keepAlive { headers.add(name: "Connection", value: "close") }
-        let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        var buffer = context.channel.allocator.buffer(capacity: bytes.count)
-        buffer.writeBytes(bytes)
-        context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+    static func error(_ status: Int, _ code: Int, _ message: String) -> FixtureResponse {
+        .json(#"{"error_code":\#(code),"message":"\#(message)"}"#, status: status)
     }
 }
 
@@ -175,7 +29,7 @@ private var candleSchemaLiteral: String {
     return String(text.dropFirst(2).dropLast(2))
 }
 
-private func client(_ server: ClientFixtureServer, username: String? = nil, password: String? = nil) -> SchemaRegistryClient {
+private func client(_ server: FixtureServer, username: String? = nil, password: String? = nil) -> SchemaRegistryClient {
     SchemaRegistryClient(configuration: .init(baseURL: server.baseURL + "/", username: username, password: password, requestTimeout: .seconds(10)))
 }
 
@@ -185,7 +39,7 @@ private func client(_ server: ClientFixtureServer, username: String? = nil, pass
 struct SchemaRegistryClientTests {
     @Test("register posts the schema and returns the id")
     func registerReturnsID() async throws {
-        try await ClientFixtureServer.with(route: { request, _ in
+        try await FixtureServer.with(route: { request, _ in
             request.method == "POST" && request.path == "/subjects/prices.candles-value/versions"
                 ? .json(#"{"id":42}"#) : .error(404, 40401, "no route \(request.path)")
         }) { server async throws in
@@ -211,7 +65,7 @@ struct SchemaRegistryClientTests {
 
     @Test("register with normalize asks for it, and subjects are percent-encoded")
     func registerNormalizeAndEncoding() async throws {
-        try await ClientFixtureServer.with(route: { _, _ in .json(#"{"id":5}"#) }) { server async throws in
+        try await FixtureServer.with(route: { _, _ in .json(#"{"id":5}"#) }) { server async throws in
             let id = try await client(server).register(subject: "a/b c?%é", schema: candleSchema, normalize: true)
             #expect(id == 5)
             let request = try #require(server.requests.first)
@@ -222,7 +76,7 @@ struct SchemaRegistryClientTests {
 
     @Test("schema(id:) is cached and 20 concurrent misses make one request")
     func schemaByIDSingleFlight() async throws {
-        try await ClientFixtureServer.with(route: { request, _ in
+        try await FixtureServer.with(route: { request, _ in
             request.path == "/schemas/ids/7"
                 ? .json(#"{"schema":"\#(candleSchemaLiteral)"}"#, delay: .milliseconds(300))
                 : .error(404, 40403, "Schema not found")
@@ -247,7 +101,7 @@ struct SchemaRegistryClientTests {
 
     @Test("a failed schema(id:) is not cached")
     func failedLookupNotCached() async throws {
-        try await ClientFixtureServer.with(route: { request, seen in
+        try await FixtureServer.with(route: { request, seen in
             guard request.path == "/schemas/ids/9" else { return .error(404, 40403, "Schema not found") }
             return seen == 0 ? .error(500, 50001, "Error in the backend data store")
                              : .json(#"{"schema":"\#(candleSchemaLiteral)"}"#)
@@ -269,7 +123,7 @@ struct SchemaRegistryClientTests {
         let money = #"{"type":"record","name":"Money","namespace":"io.pricepipeline","fields":[{"name":"amount","type":"double"}]}"#
         let priced = #"{"type":"record","name":"Priced","namespace":"io.pricepipeline","fields":[{"name":"price","type":"io.pricepipeline.Money"}]}"#
         @Sendable func literal(_ s: String) -> String { s.replacingOccurrences(of: "\"", with: "\\\"") }
-        try await ClientFixtureServer.with(route: { request, _ in
+        try await FixtureServer.with(route: { request, _ in
             switch request.path {
             case "/schemas/ids/11":
                 return .json(#"{"schema":"\#(literal(priced))","references":[{"name":"io.pricepipeline.Money","subject":"money-value","version":1}]}"#)
@@ -287,7 +141,7 @@ struct SchemaRegistryClientTests {
 
     @Test("error bodies decode to typed errors")
     func errorDecoding() async throws {
-        try await ClientFixtureServer.with(route: { request, _ in
+        try await FixtureServer.with(route: { request, _ in
             switch (request.method, request.path) {
             case ("GET", "/subjects/missing/versions/latest"):
                 return .error(404, 40401, "Subject 'missing' not found.")
@@ -300,7 +154,7 @@ struct SchemaRegistryClientTests {
             case ("POST", "/subjects/s/versions"):
                 return .error(422, 42201, "Invalid schema")
             case ("GET", "/subjects"):
-                return ClientFixtureResponse(status: 502, body: "<html>bad gateway</html>")
+                return FixtureResponse(status: 502, body: "<html>bad gateway</html>")
             default:
                 return .error(404, 404, "HTTP 404 Not Found")
             }
@@ -348,7 +202,7 @@ struct SchemaRegistryClientTests {
     @Test("a refused connection is a retriable transport error")
     func transportError() async throws {
         // Bind and close a server to get a loopback port nobody listens on.
-        let server = try await ClientFixtureServer(route: { _, _ in .json("[]") })
+        let server = try await FixtureServer(route: { _, _ in .json("[]") })
         let url = server.baseURL
         try await server.shutdown()
         let registry = SchemaRegistryClient(configuration: .init(baseURL: url, requestTimeout: .seconds(5)))
@@ -361,7 +215,7 @@ struct SchemaRegistryClientTests {
 
     @Test("basic-auth credentials are sent on every request")
     func basicAuth() async throws {
-        try await ClientFixtureServer.with(route: { request, _ in
+        try await FixtureServer.with(route: { request, _ in
             switch request.path {
             case "/subjects": return .json(#"["a","b"]"#)
             case "/schemas/ids/1": return .json(#"{"schema":"\#(candleSchemaLiteral)"}"#)
@@ -379,7 +233,7 @@ struct SchemaRegistryClientTests {
 
     @Test("compatibility results and levels decode")
     func compatibility() async throws {
-        try await ClientFixtureServer.with(route: { request, _ in
+        try await FixtureServer.with(route: { request, _ in
             switch (request.method, request.path) {
             case ("POST", "/compatibility/subjects/prices.candles-value/versions/latest"):
                 return .json(#"{"is_compatible":false,"messages":["reader field 'exchange' has no default","{oldSchemaVersion: 1}"]}"#)
@@ -426,7 +280,7 @@ struct SchemaRegistryClientTests {
 
     @Test("subject versions, lookup, listings and deletes")
     func subjectEndpoints() async throws {
-        try await ClientFixtureServer.with(route: { request, _ in
+        try await FixtureServer.with(route: { request, _ in
             let version = #"{"subject":"prices.candles-value","id":3,"version":2,"schema":"\#(candleSchemaLiteral)"}"#
             switch (request.method, request.path) {
             case ("GET", "/subjects/prices.candles-value/versions/latest"),
