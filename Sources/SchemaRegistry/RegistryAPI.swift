@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import Metrics
 import NIOCore
+import ServiceSupport
 import Synchronization
 
 /// HTTP settings of the registry API.
@@ -14,6 +15,30 @@ public struct RegistryAPIConfiguration: Sendable {
     /// `/health/*` and `/metrics` stay open.
     public var basicAuthUsers: [String: String] = [:]
     public init() {}
+
+    /// Users from `user:password` lines of a file (blank lines and `#` comments skipped) and
+    /// from a comma-separated `user:password` list.
+    /// - Throws: `ConfigurationError` for an unreadable file or an entry without a colon.
+    public static func basicAuthUsers(file: String?, inline: String?) throws -> [String: String] {
+        var entries: [Substring] = []
+        if let file {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw ConfigurationError("cannot read the basic-auth users file \(file)")
+            }
+            entries += text.split(whereSeparator: \.isNewline)
+        }
+        if let inline { entries += inline.split(separator: ",") }
+        var users: [String: String] = [:]
+        for entry in entries {
+            let trimmed = entry.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+            guard let colon = trimmed.firstIndex(of: ":"), colon != trimmed.startIndex else {
+                throw ConfigurationError("a basic-auth user entry is not user:password")
+            }
+            users[String(trimmed[..<colon])] = String(trimmed[trimmed.index(after: colon)...])
+        }
+        return users
+    }
 }
 
 extension RegistryError {
@@ -141,9 +166,8 @@ public enum RegistryAPI {
 
         // Compatibility
         let compatibilityHandler: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, context in
-            var request = request
             let subject = try subjectParameter(context)
-            let body = try await registrationBody(&request, maxBody: maxBody)
+            let body = try await registrationBody(request, maxBody: maxBody)
             let command = try registerCommand(subject: subject, body: body, normalize: flag(request, "normalize"))
             let state = registry.snapshot()
             let prepared = try state.prepare(command)
@@ -174,9 +198,8 @@ public enum RegistryAPI {
             return json(.object([("compatibilityLevel", .string(level.rawValue))]))
         }
         let putConfig: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, context in
-            var request = request
             let subject = try context.parameters.get("subject").map { _ in try subjectParameter(context) }
-            let body = try await registrationBody(&request, maxBody: maxBody)
+            let body = try await registrationBody(request, maxBody: maxBody)
             guard let text = body["compatibility"]?.stringValue ?? body["compatibilityLevel"]?.stringValue,
                   let level = CompatibilityLevel(rawValue: text.uppercased()) else {
                 throw RegistryError.invalidCompatibilityLevel(body["compatibility"]?.stringValue ?? body["compatibility"]?.compactText ?? "")
@@ -207,9 +230,8 @@ public enum RegistryAPI {
             return json(.object([("mode", .string(mode.rawValue))]))
         }
         let putMode: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, context in
-            var request = request
             let subject = try context.parameters.get("subject").map { _ in try subjectParameter(context) }
-            let body = try await registrationBody(&request, maxBody: maxBody)
+            let body = try await registrationBody(request, maxBody: maxBody)
             guard let text = body["mode"]?.stringValue, let mode = RegistryMode(rawValue: text.uppercased()) else {
                 throw RegistryError.invalidMode(body["mode"]?.stringValue ?? body["mode"]?.compactText ?? "")
             }
@@ -259,12 +281,9 @@ public enum RegistryAPI {
         return id
     }
 
+    /// The request's JSON object body, checked for content type and size.
     static func registrationBody(_ request: Request, maxBody: Int) async throws -> JSONValue {
         var request = request
-        return try await registrationBody(&request, maxBody: maxBody)
-    }
-
-    static func registrationBody(_ request: inout Request, maxBody: Int) async throws -> JSONValue {
         if let type = request.headers[.contentType] {
             let base = type.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
             guard acceptedContentTypes.contains(base) else {

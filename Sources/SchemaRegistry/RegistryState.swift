@@ -227,8 +227,8 @@ public struct RegistryState: Sendable, Equatable {
     }
 
     private mutating func register(_ r: RegisterCommand) throws(RegistryError) -> RegistryOutcome {
+        try checkWritable(r.subject)
         let mode = effectiveMode(for: r.subject)
-        if mode == .readOnly { throw .operationNotPermitted("Subject \(r.subject) is in read-only mode") }
         if mode != .import, r.id != nil || r.version != nil {
             throw .operationNotPermitted("Registering with an id or version needs IMPORT mode (subject \(r.subject) is in \(mode.rawValue))")
         }

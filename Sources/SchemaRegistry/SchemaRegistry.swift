@@ -178,17 +178,19 @@ public final class SchemaRegistry: Service, Sendable {
     /// - Returns: the global id and the subject version.
     public func register(_ command: RegisterCommand) async throws(RegistryError) -> (id: Int, version: Int) {
         do throws(RegistryError) {
+            // Applying the command to a copy of the current state answers as the log would now:
+            // a rejection, or a version that already exists, needs no record.
             let current = snapshot()
-            let mode = current.effectiveMode(for: command.subject)
-            if mode == .readOnly { throw RegistryError.operationNotPermitted("Subject \(command.subject) is in read-only mode") }
-            let prepared = try current.prepare(command)
-            if command.id == nil, let existing = current.existingVersion(of: prepared, in: command.subject) {
+            var preview = current
+            switch preview.apply(.register(command)) {
+            case .rejected(let error):
+                throw error
+            case .registered(let id, let version)
+                where current.subjects[command.subject]?.contains(RegistrySubjectVersion(version: version, id: id, deleted: false)) == true:
                 registrationsAccepted.increment()
-                return (existing.id, existing.version)
-            }
-            if mode != .import {
-                let problems = try current.incompatibilities(of: prepared, subject: command.subject)
-                if !problems.isEmpty { throw RegistryError.incompatible(problems.map(\.description)) }
+                return (id, version)
+            default:
+                break
             }
             guard case .registered(let id, let version) = try await submit(.register(command)) else {
                 throw RegistryError.storeError("unexpected outcome")

@@ -37,7 +37,7 @@ struct SchemaRegistryCommand: AsyncParsableCommand {
 
         var api = RegistryAPIConfiguration()
         api.maxBodyBytes = try environment.integer(flag: maxBodyBytes, flagName: "--max-body-bytes", env: "SCHEMA_REGISTRY_MAX_BODY_BYTES", default: 1 << 20)
-        api.basicAuthUsers = try Self.basicAuthUsers(file: environment.value(flag: basicAuthUsersFile, env: "SCHEMA_REGISTRY_BASIC_AUTH_USERS_FILE"),
+        api.basicAuthUsers = try RegistryAPIConfiguration.basicAuthUsers(file: environment.value(flag: basicAuthUsersFile, env: "SCHEMA_REGISTRY_BASIC_AUTH_USERS_FILE"),
                                                      inline: environment.value(flag: nil, env: "SCHEMA_REGISTRY_BASIC_AUTH_USERS"))
         var registryConfig = SchemaRegistry.Configuration()
         registryConfig.limits.maxDepth = try environment.integer(flag: maxSchemaDepth, flagName: "--max-schema-depth",
@@ -62,23 +62,5 @@ struct SchemaRegistryCommand: AsyncParsableCommand {
         logger.info("starting", metadata: ["topic": "\(topic)", "http": "\(options.httpHost):\(options.httpPort)"])
         try await runServiceGroup([registry, app], logger: logger)
         await log.close()
-    }
-
-    /// Users from `user:password` lines in a file and from a comma-separated list.
-    static func basicAuthUsers(file: String?, inline: String?) throws -> [String: String] {
-        var lines: [Substring] = []
-        if let file {
-            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-                throw ConfigurationError("cannot read the basic-auth users file \(file)")
-            }
-            lines += text.split(whereSeparator: \.isNewline)
-        }
-        if let inline { lines += inline.split(separator: ",") }
-        var users: [String: String] = [:]
-        for line in lines where !line.trimmingCharacters(in: .whitespaces).isEmpty && !line.hasPrefix("#") {
-            guard let colon = line.firstIndex(of: ":") else { throw ConfigurationError("a basic-auth user entry is not user:password") }
-            users[String(line[..<colon]).trimmingCharacters(in: .whitespaces)] = String(line[line.index(after: colon)...])
-        }
-        return users
     }
 }

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import SchemaRegistry
+import ServiceSupport
 import Testing
 
 @Suite("Registry routes, in process and over a socket", .timeLimit(.minutes(1)))
@@ -247,5 +248,23 @@ struct RegistryRoutesTests {
                 try await client.execute(uri: "/subjects/money/versions/1/referencedby", method: .get) { #expect($0.body.json == .array([.number("2")])) }
             }
         }
+    }
+}
+
+@Suite("Registry API configuration")
+struct RegistryAPIConfigurationTests {
+    @Test func basicAuthUsersComeFromAFileAndAList() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("users-\(UUID().uuidString)")
+        try "# operators\nalice:s3cret:with:colons\n\n bob:pw \n".write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let users = try RegistryAPIConfiguration.basicAuthUsers(file: file.path, inline: "carol:x,dave:y")
+        #expect(users == ["alice": "s3cret:with:colons", "bob": "pw", "carol": "x", "dave": "y"])
+        #expect(try RegistryAPIConfiguration.basicAuthUsers(file: nil, inline: nil).isEmpty)
+    }
+
+    @Test func badEntriesAndMissingFilesAreConfigurationErrors() {
+        #expect(throws: ConfigurationError.self) { try RegistryAPIConfiguration.basicAuthUsers(file: nil, inline: "nocolon") }
+        #expect(throws: ConfigurationError.self) { try RegistryAPIConfiguration.basicAuthUsers(file: nil, inline: ":pw") }
+        #expect(throws: ConfigurationError.self) { try RegistryAPIConfiguration.basicAuthUsers(file: "/nonexistent/users", inline: nil) }
     }
 }
