@@ -54,12 +54,13 @@ let package = Package(
 
         // Schema registry: log-applied state, compatibility, HTTP API; and its client.
         .target(name: "SchemaRegistry", dependencies: [
-            "Avro", "Kafka", "ServiceSupport",
+            "Avro", "Kafka", "ServiceSupport", "SchemaRegistryModel",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
-        .target(name: "SchemaRegistryClient", dependencies: ["HTTPClient", "Avro"]),
+        .target(name: "SchemaRegistryModel"),
+        .target(name: "SchemaRegistryClient", dependencies: ["HTTPClient", "Avro", "SchemaRegistryModel"]),
         .executableTarget(name: "SchemaRegistryServer", dependencies: [
             "SchemaRegistry", "ServiceSupport", "Kafka",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -84,7 +85,7 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .testTarget(name: "SchemaRegistryTests", dependencies: [
-            "SchemaRegistry", "SchemaRegistryClient", "Avro", "Kafka", "HTTPClient", "ServiceSupport", "HTTPFixtureServer",
+            "SchemaRegistry", "SchemaRegistryClient", "SchemaRegistryModel", "Avro", "Kafka", "HTTPClient", "ServiceSupport", "HTTPFixtureServer",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
     ]

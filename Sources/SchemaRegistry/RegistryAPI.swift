@@ -6,6 +6,7 @@ import Metrics
 import NIOCore
 import ServiceSupport
 import Synchronization
+import SchemaRegistryModel
 
 /// HTTP settings of the registry API.
 public struct RegistryAPIConfiguration: Sendable {
@@ -309,12 +310,12 @@ public enum RegistryAPI {
         guard let schema = body["schema"]?.stringValue else {
             throw .invalidSchema("the body needs \"schema\", the schema as a JSON string")
         }
-        var references: [RegistrySchemaReference] = []
+        var references: [SchemaReference] = []
         for (i, r) in (body["references"]?.arrayValue ?? []).enumerated() {
             guard let name = r["name"]?.stringValue, let refSubject = r["subject"]?.stringValue, let version = r["version"]?.int64Value else {
                 throw .invalidSchema("reference \(i) needs name, subject and version")
             }
-            references.append(RegistrySchemaReference(name: name, subject: refSubject, version: Int(version)))
+            references.append(SchemaReference(name: name, subject: refSubject, version: Int(version)))
         }
         return RegisterCommand(subject: subject, schema: schema, schemaType: body["schemaType"]?.stringValue ?? "AVRO",
                                references: references, normalize: normalize)

@@ -1,3 +1,4 @@
+import SchemaRegistryModel
 import Avro
 
 /// Compatibility levels, as Confluent names them.
@@ -13,29 +14,17 @@ public enum RegistryMode: String, Sendable, Codable, Hashable, CaseIterable {
     case `import` = "IMPORT"
 }
 
-/// A reference from a schema to a named type registered under another subject.
-public struct RegistrySchemaReference: Sendable, Codable, Hashable {
-    public var name: String
-    public var subject: String
-    public var version: Int
-    public init(name: String, subject: String, version: Int) {
-        self.name = name
-        self.subject = subject
-        self.version = version
-    }
-}
-
 /// A schema with a global id.
 public struct StoredSchema: Sendable, Hashable {
     public var id: Int
     /// The schema text as returned by the API (compact JSON).
     public var text: String
     public var schemaType: String
-    public var references: [RegistrySchemaReference]
+    public var references: [SchemaReference]
     /// `text` as a JSON string literal, rendered once so that reads by id only concatenate.
     public let textLiteral: String
 
-    public init(id: Int, text: String, schemaType: String, references: [RegistrySchemaReference]) {
+    public init(id: Int, text: String, schemaType: String, references: [SchemaReference]) {
         self.id = id
         self.text = text
         self.schemaType = schemaType
@@ -70,13 +59,13 @@ public struct RegisterCommand: Sendable, Hashable, Codable {
     public var subject: String
     public var schema: String
     public var schemaType: String
-    public var references: [RegistrySchemaReference]
+    public var references: [SchemaReference]
     public var normalize: Bool
     /// Only in IMPORT mode: the id and version to register with.
     public var id: Int?
     public var version: Int?
 
-    public init(subject: String, schema: String, schemaType: String = "AVRO", references: [RegistrySchemaReference] = [],
+    public init(subject: String, schema: String, schemaType: String = "AVRO", references: [SchemaReference] = [],
                 normalize: Bool = false, id: Int? = nil, version: Int? = nil) {
         self.subject = subject
         self.schema = schema

@@ -1,4 +1,5 @@
 import Avro
+import SchemaRegistryModel
 
 /// Limits applied when schemas are parsed.
 public struct SchemaLimits: Sendable, Hashable {
@@ -130,7 +131,7 @@ public struct RegistryState: Sendable, Equatable {
         return Prepared(parsed: parsed, text: command.normalize ? normalized : compactText, identity: "\(normalized)|\(refs)")
     }
 
-    func referencedSchema(_ ref: RegistrySchemaReference) throws(RegistryError) -> AvroParsedSchema {
+    func referencedSchema(_ ref: SchemaReference) throws(RegistryError) -> AvroParsedSchema {
         guard let v = subjects[ref.subject]?.first(where: { $0.version == ref.version }), let stored = schemas[v.id] else {
             throw .invalidSchema("reference \(ref.name) to subject \(ref.subject) version \(ref.version) not found")
         }

@@ -1,20 +1,7 @@
-/// A reference from one schema to a named type defined by a schema registered elsewhere
-/// (Confluent's `{"name", "subject", "version"}`).
-public struct SchemaReference: Sendable, Hashable, Codable {
-    /// The full name of the referenced Avro type (`io.pricepipeline.Money`).
-    public var name: String
-    /// The subject under which the referenced schema is registered.
-    public var subject: String
-    /// The version of that subject.
-    public var version: Int
+import SchemaRegistryModel
 
-    /// A reference to the schema registered as `subject` version `version` that defines `name`.
-    public init(name: String, subject: String, version: Int) {
-        self.name = name
-        self.subject = subject
-        self.version = version
-    }
-}
+/// The registry's reference type, as the client uses it.
+public typealias SchemaReference = SchemaRegistryModel.SchemaReference
 
 /// A schema as stored by the registry under a global id (`GET /schemas/ids/{id}`).
 public struct RegisteredSchema: Sendable, Hashable {

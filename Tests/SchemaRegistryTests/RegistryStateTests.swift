@@ -1,6 +1,7 @@
 import Avro
 import Testing
 @testable import SchemaRegistry
+import SchemaRegistryModel
 
 /// Schemas used across the registry tests.
 enum Schemas {
@@ -136,12 +137,12 @@ struct RegistryStateTests {
         let money = #"{"type":"record","name":"Money","namespace":"io.pp","fields":[{"name":"amount","type":"double"}]}"#
         _ = state.apply(.register(RegisterCommand(subject: "money", schema: money)))
         let order = #"{"type":"record","name":"Order","namespace":"io.pp","fields":[{"name":"price","type":"io.pp.Money"}]}"#
-        let ref = RegistrySchemaReference(name: "io.pp.Money", subject: "money", version: 1)
+        let ref = SchemaReference(name: "io.pp.Money", subject: "money", version: 1)
         #expect(rejection(state.apply(.register(RegisterCommand(subject: "order", schema: order))))?.errorCode == 42201)
         #expect(try registered(state.apply(.register(RegisterCommand(subject: "order", schema: order, references: [ref])))) == (2, 1))
         #expect(state.referencedBy(subject: "money", version: 1) == [2])
         #expect(rejection(state.apply(.deleteSubject(subject: "money", permanent: false)))?.errorCode == 42206)
-        let bad = RegistrySchemaReference(name: "io.pp.Money", subject: "money", version: 7)
+        let bad = SchemaReference(name: "io.pp.Money", subject: "money", version: 7)
         #expect(rejection(state.apply(.register(RegisterCommand(subject: "order2", schema: order, references: [bad]))))?.errorCode == 42201)
     }
 
