@@ -66,23 +66,16 @@ extension String: PostgresDecodable {
     public static func decode(text: String, typeOID: UInt32) throws -> String { text }
 }
 
-extension Int: PostgresDecodable {
-    public static func decode(text: String, typeOID: UInt32) throws -> Int {
-        guard let v = Int(text) else { throw PostgresError(.decoding, "'\(text.prefix(32))' is not an integer") }
-        return v
-    }
-}
+extension Int: PostgresDecodable {}
+extension Int64: PostgresDecodable {}
+extension Int32: PostgresDecodable {}
 
-extension Int64: PostgresDecodable {
-    public static func decode(text: String, typeOID: UInt32) throws -> Int64 {
-        guard let v = Int64(text) else { throw PostgresError(.decoding, "'\(text.prefix(32))' is not an integer") }
-        return v
-    }
-}
-
-extension Int32: PostgresDecodable {
-    public static func decode(text: String, typeOID: UInt32) throws -> Int32 {
-        guard let v = Int32(text) else { throw PostgresError(.decoding, "'\(text.prefix(32))' is not a 32-bit integer") }
+extension PostgresDecodable where Self: FixedWidthInteger {
+    /// Reads an integer column (`int2`, `int4`, `int8`, or a count).
+    public static func decode(text: String, typeOID: UInt32) throws -> Self {
+        guard let v = Self(text) else {
+            throw PostgresError(.decoding, "'\(text.prefix(32))' is not an integer that fits \(Self.self)")
+        }
         return v
     }
 }

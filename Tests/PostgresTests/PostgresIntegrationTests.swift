@@ -34,6 +34,7 @@ struct PostgresIntegrationTests {
             #expect(try row.decode("b", as: Bool.self) == true)
             #expect(try row.decode("i", as: Int32.self) == -7)
             #expect(try row.decode("l", as: Int64.self) == 1 << 40)
+            #expect(throws: PostgresError.self) { try row.decode("l", as: Int32.self) }
             #expect(try row.decode("d", as: Double.self) == 0.1)
             #expect(try row.decode("s", as: String.self) == "héllo ✓")
             #expect(try row.decode("raw", as: [UInt8].self) == [0, 255, 7])
