@@ -25,6 +25,8 @@ public final class SchemaRegistry: Service, Sendable {
     private let state: Mutex<RegistryState>
     private let waiters = Mutex<[String: RegistryOutcomePromise]>([:])
     private let appliedOffset = Mutex<Int64>(-1)
+    /// Set once the start-up marker has been applied.
+    private let caughtUp = Mutex(false)
     private let syncState = Mutex<(running: RegistryOutcomePromise?, queued: RegistryOutcomePromise?)>((nil, nil))
 
     private let registrationsAccepted = Counter(label: "schema_registry_registrations_total", dimensions: [("outcome", "accepted")])
@@ -49,6 +51,7 @@ public final class SchemaRegistry: Service, Sendable {
             group.addTask { try await self.applyLoop() }
             group.addTask {
                 try await self.sync()
+                self.caughtUp.withLock { $0 = true }
                 self.readiness.markReady()
                 self.logger.info("caught up with the schemas log", metadata: ["offset": "\(self.appliedOffset.withLock { $0 })"])
             }
@@ -70,6 +73,8 @@ public final class SchemaRegistry: Service, Sendable {
                     try await Task.sleep(for: .seconds(1))
                     continue
                 }
+                // Reading works again after a failure: ready again, once the start-up catch-up is done.
+                if !self.readiness.isReady, self.caughtUp.withLock({ $0 }) { self.readiness.markReady() }
                 for (offset, bytes) in batch { self.apply(offset: offset, bytes: bytes) }
                 if let end = self.log.endOffset {
                     self.applyLag.record(max(0, end - 1 - self.appliedOffset.withLock { $0 }))
@@ -78,8 +83,8 @@ public final class SchemaRegistry: Service, Sendable {
         }
     }
 
-    /// Applies one log record (exposed for tests of the apply rules).
-    func apply(offset: Int64, bytes: [UInt8]?) {
+    /// Applies one log record and answers the request that appended it, if it was ours.
+    private func apply(offset: Int64, bytes: [UInt8]?) {
         guard let bytes, let record = RegistryLogCodec.decode(bytes) else {
             undecodable.increment()
             logger.warning("skipping an undecodable record in the schemas log", metadata: ["offset": "\(offset)"])

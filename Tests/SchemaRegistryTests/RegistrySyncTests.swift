@@ -1,4 +1,5 @@
 @testable import SchemaRegistry
+import Synchronization
 import Testing
 
 @Suite("Registry reads across instances", .timeLimit(.minutes(1)))
@@ -40,6 +41,44 @@ struct RegistrySyncTests {
             await #expect(throws: RegistryError.schemaNotFound(12345)) {
                 _ = try await registry.read { state throws(RegistryError) in try state.schema(id: 12345) }
             }
+        }
+    }
+}
+
+/// A log whose reads fail while `failing` is set.
+final class FlakyRegistryLog: RegistryLog {
+    let inner = InMemoryRegistryLog()
+    let failing = Mutex(false)
+    struct ReadFailure: Error {}
+
+    func append(_ record: RegistryLogRecord) async throws { try await inner.append(record) }
+    func poll() async throws -> [(offset: Int64, bytes: [UInt8]?)] {
+        if failing.withLock({ $0 }) {
+            try await Task.sleep(for: .milliseconds(5))
+            throw ReadFailure()
+        }
+        return try await inner.poll()
+    }
+    var endOffset: Int64? { inner.endOffset }
+}
+
+@Suite("Registry readiness follows the log", .timeLimit(.minutes(1)))
+struct RegistryReadinessTests {
+    @Test func notReadyWhileTheLogCannotBeReadThenReadyAgain() async throws {
+        let log = FlakyRegistryLog()
+        let registry = SchemaRegistry(log: log, logger: quietLogger("r"))
+        try await withRunningRegistry(registry) {
+            #expect(registry.readiness.isReady)
+            log.failing.withLock { $0 = true }
+            let clock = ContinuousClock()
+            var deadline = clock.now + .seconds(10)
+            while registry.readiness.isReady, clock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(!registry.readiness.isReady)
+            #expect(registry.readiness.reason.contains("cannot read the schemas log"))
+            log.failing.withLock { $0 = false }
+            deadline = clock.now + .seconds(10)
+            while !registry.readiness.isReady, clock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(registry.readiness.isReady)
         }
     }
 }
