@@ -3,8 +3,47 @@ import Foundation
 
 /// Why a value could not be encoded or decoded.
 public struct AvroCodecError: Error, Sendable, CustomStringConvertible {
+    /// What is wrong, so that callers can tell corrupt input apart without parsing messages.
+    public enum Kind: Sendable, Hashable {
+        /// Anything else: avro-c failures, values that do not match the schema, undefined types.
+        case other
+        /// The input ends inside a value.
+        case truncated
+        /// A varint longer than 10 bytes (5 for an int) or overflowing 64 bits.
+        case malformedVarint
+        /// An int outside the range of `Int32`.
+        case intOutOfRange
+        /// A bytes, string or map-key length that is negative or larger than the bytes left.
+        case invalidLength
+        /// An array or map block count whose items cannot fit in the bytes left.
+        case invalidBlockCount
+        /// More items of a type encoded as no bytes than one value may hold.
+        case tooManyZeroSizeElements
+        /// The byte size of a block with a negative count is negative, too large, or wrong.
+        case invalidBlockSize
+        /// A union branch index outside the union.
+        case unionIndexOutOfRange
+        /// An enum index outside the enum's symbols.
+        case enumIndexOutOfRange
+        /// A boolean byte other than 0 or 1.
+        case invalidBoolean
+        /// Ill-formed UTF-8 in a string or map key.
+        case invalidUTF8
+        /// Bytes after the value, when the whole input must be one value.
+        case trailingBytes
+        /// Records, arrays and maps nested deeper than allowed.
+        case tooDeep
+    }
+
+    /// What is wrong.
+    public var kind: Kind
     public var message: String
-    public init(_ message: String) { self.message = message }
+    public init(_ message: String) { self.init(.other, message) }
+    /// An error of a given kind.
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
     public var description: String { "Avro codec error: \(message)" }
 }
 
@@ -13,6 +52,8 @@ public struct AvroCodecError: Error, Sendable, CustomStringConvertible {
 public final class AvroBinaryCodec: @unchecked Sendable {
     /// The schema values are encoded with.
     public let schema: AvroParsedSchema
+    // Checks every input before avro-c reads it.
+    private let validator: AvroBinaryValidator
     // Owned avro-c handles; released in deinit, never shared outside this object.
     private let cSchema: avro_schema_t
     private let valueClass: UnsafeMutablePointer<avro_value_iface_t>
@@ -22,6 +63,7 @@ public final class AvroBinaryCodec: @unchecked Sendable {
     /// - Throws: `AvroCodecError` when avro-c rejects the schema.
     public init(schema: AvroParsedSchema) throws {
         self.schema = schema
+        self.validator = AvroBinaryValidator(schema: schema)
         let json = schema.avroCForm
         var parsed: avro_schema_t?
         let rc = json.withCString { avro_schema_from_json_length($0, strlen($0), &parsed) }
@@ -63,18 +105,27 @@ public final class AvroBinaryCodec: @unchecked Sendable {
     }
 
     /// Decodes one value from Avro's binary encoding.
-    /// - Throws: `AvroCodecError` when the bytes are truncated or corrupt.
-    public func decode(_ bytes: some Collection<UInt8>) throws -> AvroValue {
+    ///
+    /// The bytes are first checked by an `AvroBinaryValidator` (default limits), so that
+    /// avro-c only reads input that passed it: corrupt lengths, counts and indexes, invalid
+    /// UTF-8 and, in whole-value mode, trailing bytes are rejected before anything is allocated.
+    /// - Parameter wholeValue: when true (the default), the bytes must be exactly one value;
+    ///   when false, the value is decoded from a prefix and any bytes after it are ignored.
+    /// - Throws: `AvroCodecError` (with its `kind`) when the bytes are truncated or corrupt.
+    public func decode(_ bytes: some Collection<UInt8>, wholeValue: Bool = true) throws -> AvroValue {
         var lease = try pool.take(valueClass)
         defer { pool.give(lease) }
-        let rc = bytes.withContiguousStorageIfAvailable { try? readInto(&lease.value, $0) } ?? Array(bytes).withUnsafeBufferPointer { try? readInto(&lease.value, $0) }
+        let rc = try bytes.withContiguousStorageIfAvailable { try readInto(&lease.value, $0, wholeValue: wholeValue) }
+            ?? Array(bytes).withUnsafeBufferPointer { try readInto(&lease.value, $0, wholeValue: wholeValue) }
         guard rc == 0 else { throw lastError("reading \(bytes.count) bytes (truncated or corrupt data)") }
         return try read(&lease.value, schema: schema.root, path: "")
     }
 
-    private func readInto(_ value: inout avro_value_t, _ buffer: UnsafeBufferPointer<UInt8>) throws -> Int32 {
+    /// Validates the buffer, then lets avro-c read the validated prefix only.
+    private func readInto(_ value: inout avro_value_t, _ buffer: UnsafeBufferPointer<UInt8>, wholeValue: Bool) throws -> Int32 {
+        let length = try validator.validate(UnsafeRawBufferPointer(buffer), wholeValue: wholeValue)
         let base = UnsafeRawPointer(buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!).assumingMemoryBound(to: CChar.self)
-        let reader = avro_reader_memory(base, Int64(buffer.count))
+        let reader = avro_reader_memory(base, Int64(length))
         defer { avro_reader_free(reader) }
         return avro_value_read(reader, &value)
     }
@@ -177,7 +228,10 @@ public final class AvroBinaryCodec: @unchecked Sendable {
                 var n = 0
                 try check(pp_avro_value_get_string(&source, &p, &n), "reading string")
                 guard let p, n > 0 else { return .string("") }
-                return .string(String(decoding: UnsafeRawBufferPointer(start: p, count: n - 1), as: UTF8.self))
+                guard let s = String(validating: UnsafeRawBufferPointer(start: p, count: n - 1), as: UTF8.self) else {
+                    throw AvroCodecError(.invalidUTF8, "invalid UTF-8 in the string at \(path.isEmpty ? "/" : path)")
+                }
+                return .string(s)
             case .bytes:
                 var p: UnsafeRawPointer?
                 var n = 0
@@ -224,7 +278,13 @@ public final class AvroBinaryCodec: @unchecked Sendable {
                 var child = avro_value_t()
                 var key: UnsafePointer<CChar>?
                 try check(pp_avro_value_get_map_entry(&source, i, &child, &key), "reading map entry")
-                let k = key.map { String(cString: $0) } ?? ""
+                var k = ""
+                if let key {
+                    guard let valid = String(validatingCString: key) else {
+                        throw AvroCodecError(.invalidUTF8, "invalid UTF-8 in the key of map entry \(i) at \(path.isEmpty ? "/" : path)")
+                    }
+                    k = valid
+                }
                 out[k] = try read(&child, schema: values, path: "\(path)/\(k)")
             }
             return .map(out)

@@ -1,13 +1,13 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
-/* Produces one message (payload and key copied) with optional headers, whose
+/* Produces one message (payload and key copied) with optional headers and timestamp (0: now), whose
    ownership passes to librdkafka on success. A typed front for rd_kafka_produceva. */
 static inline rd_kafka_error_t *pp_rd_kafka_produce(rd_kafka_t *rk, const char *topic, int32_t partition,
                                                     const void *key, size_t key_len,
                                                     const void *value, size_t value_len,
-                                                    rd_kafka_headers_t *headers, void *opaque) {
-    rd_kafka_vu_t vus[7];
+                                                    rd_kafka_headers_t *headers, int64_t timestamp_ms, void *opaque) {
+    rd_kafka_vu_t vus[8];
     size_t n = 0;
     vus[n].vtype = RD_KAFKA_VTYPE_TOPIC; vus[n].u.cstr = topic; n++;
     vus[n].vtype = RD_KAFKA_VTYPE_PARTITION; vus[n].u.i32 = partition; n++;
@@ -15,6 +15,7 @@ static inline rd_kafka_error_t *pp_rd_kafka_produce(rd_kafka_t *rk, const char *
     if (key) { vus[n].vtype = RD_KAFKA_VTYPE_KEY; vus[n].u.mem.ptr = (void *)key; vus[n].u.mem.size = key_len; n++; }
     if (value) { vus[n].vtype = RD_KAFKA_VTYPE_VALUE; vus[n].u.mem.ptr = (void *)value; vus[n].u.mem.size = value_len; n++; }
     if (headers) { vus[n].vtype = RD_KAFKA_VTYPE_HEADERS; vus[n].u.headers = headers; n++; }
+    if (timestamp_ms > 0) { vus[n].vtype = RD_KAFKA_VTYPE_TIMESTAMP; vus[n].u.i64 = timestamp_ms; n++; }
     vus[n].vtype = RD_KAFKA_VTYPE_OPAQUE; vus[n].u.ptr = opaque; n++;
     return rd_kafka_produceva(rk, vus, n);
 }

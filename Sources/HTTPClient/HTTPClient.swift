@@ -59,7 +59,7 @@ public struct HTTPResponse: Sendable {
 public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
     /// The kind of failure. Cases may be added.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        private enum Backing: String, Hashable, Sendable { case invalidURL, connectFailed, timeout, bodyTooLarge, tls, transport }
+        private enum Backing: String, Hashable, Sendable { case invalidURL, connectFailed, timeout, bodyTooLarge, tls, transport, insecureRedirect, tooManyRedirects, cancelled, setup }
         private let backing: Backing
         private init(_ b: Backing) { backing = b }
         /// The URL could not be parsed or uses an unsupported scheme.
@@ -74,6 +74,14 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
         public static let tls = Code(.tls)
         /// Any other transfer error.
         public static let transport = Code(.transport)
+        /// A redirect from https to http was refused: fix the URL (or the server).
+        public static let insecureRedirect = Code(.insecureRedirect)
+        /// More than the allowed number of redirects.
+        public static let tooManyRedirects = Code(.tooManyRedirects)
+        /// The task was cancelled; the transfer was aborted.
+        public static let cancelled = Code(.cancelled)
+        /// libcurl refused an option (an unsupported feature in this libcurl build).
+        public static let setup = Code(.setup)
         public var description: String { backing.rawValue }
     }
 
@@ -103,13 +111,19 @@ public struct HTTPClientConfiguration: Sendable {
     public init() {}
 }
 
-/// An HTTP/1.1 and HTTP/2 client over libcurl. Each transfer runs on a dispatch thread,
-/// never on Swift's cooperative pool; idle handles are kept for connection reuse.
-/// Proxies come from the environment (`http_proxy`, `https_proxy`, `no_proxy`), as libcurl reads them.
+/// An HTTP/1.1 and HTTP/2 client over libcurl. Each transfer runs on a thread of its own,
+/// never on Swift's cooperative pool, so that concurrent transfers never wait for a thread;
+/// idle handles are kept for connection reuse. Proxies come from the environment
+/// (`http_proxy`, `https_proxy`, `no_proxy`), as libcurl reads them.
+///
+/// Redirects are followed here, not by libcurl: a redirect from https to http is refused,
+/// and a redirect to another host drops the request's headers (API keys travel in them).
+/// Cancelling the calling task aborts the transfer.
 public final class HTTPClient: Sendable {
     public let configuration: HTTPClientConfiguration
     private let pool = CurlHandlePool()
-    private let queue = DispatchQueue(label: "http.client", attributes: .concurrent)
+    /// At most this many redirects are followed.
+    static let maxRedirects = 5
 
     public init(configuration: HTTPClientConfiguration = HTTPClientConfiguration()) {
         CurlGlobal.initialize()
@@ -127,19 +141,71 @@ public final class HTTPClient: Sendable {
     }
 
     /// Sends `request` and returns the response, whatever its status.
-    /// - Throws: `HTTPClientError` for failures before a complete response.
+    /// - Throws: `HTTPClientError` for failures before a complete response (`.cancelled` when
+    ///   the task was cancelled).
     public func execute(_ request: HTTPRequest) async throws -> HTTPResponse {
+        var request = request
+        for _ in 0...HTTPClient.maxRedirects {
+            let (response, location) = try await transfer(request)
+            guard configuration.followRedirects, let location, [301, 302, 303, 307, 308].contains(response.status) else {
+                return response
+            }
+            request = try CurlRedirect.next(after: request, status: response.status, location: location)
+        }
+        throw HTTPClientError(code: .tooManyRedirects, message: "\(request.method) \(CurlTransfer.redacted(request.url)): more than \(HTTPClient.maxRedirects) redirects", curlCode: 0)
+    }
+
+    private func transfer(_ request: HTTPRequest) async throws -> (HTTPResponse, String?) {
         let configuration = self.configuration
         let pool = self.pool
-        return try await withCheckedThrowingContinuation { continuation in
-            queue.async {
-                let handle = pool.take()
-                let result = Result { try CurlTransfer.perform(request, handle: handle, configuration: configuration) }
-                // Back in the pool before the caller resumes, so that its next request reuses the connection.
-                pool.give(handle)
-                continuation.resume(with: result)
+        let cancellation = CurlCancellation()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let thread = Thread {
+                    let handle = pool.take()
+                    let result = Result { try CurlTransfer.perform(request, handle: handle, configuration: configuration, cancellation: cancellation) }
+                    // Back in the pool before the caller resumes, so that its next request reuses the connection.
+                    pool.give(handle)
+                    continuation.resume(with: result)
+                }
+                thread.name = "http-transfer"
+                thread.start()
             }
+        } onCancel: {
+            cancellation.cancel()
         }
+    }
+}
+
+/// Set when the waiting task is cancelled; libcurl's progress callback then aborts the transfer.
+final class CurlCancellation: @unchecked Sendable {
+    private let lock = NSLock()
+    private var cancelled = false
+    func cancel() { lock.withLock { cancelled = true } }
+    var isCancelled: Bool { lock.withLock { cancelled } }
+}
+
+/// The request a redirect leads to.
+enum CurlRedirect {
+    static func next(after request: HTTPRequest, status: Int, location: String) throws -> HTTPRequest {
+        let from = URLComponents(string: request.url), to = URLComponents(string: location)
+        guard let to, let scheme = to.scheme?.lowercased(), scheme == "http" || scheme == "https" else {
+            throw HTTPClientError(code: .invalidURL, message: "\(request.method) \(CurlTransfer.redacted(request.url)): unusable redirect target", curlCode: 0)
+        }
+        if from?.scheme?.lowercased() == "https" && scheme == "http" {
+            throw HTTPClientError(code: .insecureRedirect,
+                                  message: "\(request.method) \(CurlTransfer.redacted(request.url)): refused a redirect from https to http (\(CurlTransfer.redacted(location)))",
+                                  curlCode: 0)
+        }
+        var next = request
+        next.url = location
+        let sameOrigin = from?.host?.lowercased() == to.host?.lowercased() && from?.port == to.port && from?.scheme?.lowercased() == scheme
+        if !sameOrigin { next.headers = [] }
+        if status == 303 || ((status == 301 || status == 302) && request.method == .post) {
+            next.method = .get
+            next.body = nil
+        }
+        return next
     }
 }
 
@@ -176,6 +242,7 @@ final class CurlHandlePool: @unchecked Sendable {
 /// The state of one transfer, reached from libcurl's callbacks.
 final class CurlTransferState {
     let maxBodyBytes: Int
+    var cancellation: CurlCancellation?
     var body: [UInt8] = []
     var headers: [(name: String, value: String)] = []
     var tooLarge = false
@@ -183,8 +250,12 @@ final class CurlTransferState {
 }
 
 enum CurlTransfer {
-    static func perform(_ request: HTTPRequest, handle h: UnsafeMutableRawPointer, configuration: HTTPClientConfiguration) throws -> HTTPResponse {
+    /// Performs one request without following redirects.
+    /// - Returns: the response and, for a redirect, its target URL.
+    static func perform(_ request: HTTPRequest, handle h: UnsafeMutableRawPointer, configuration: HTTPClientConfiguration,
+                        cancellation: CurlCancellation) throws -> (HTTPResponse, String?) {
         let state = CurlTransferState(maxBodyBytes: configuration.maxBodyBytes)
+        state.cancellation = cancellation
         let statePointer = Unmanaged.passUnretained(state).toOpaque()
         var headerList: UnsafeMutablePointer<curl_slist>?
         defer { curl_slist_free_all(headerList) }
@@ -192,27 +263,36 @@ enum CurlTransfer {
         if request.body != nil, !request.headers.contains(where: { $0.name.lowercased() == "expect" }) {
             headerList = curl_slist_append(headerList, "Expect:")
         }
-        _ = pp_curl_setopt_str(h, CURLOPT_URL, request.url)
-        _ = pp_curl_setopt_long(h, CURLOPT_NOSIGNAL, 1)
-        _ = pp_curl_setopt_long(h, CURLOPT_CONNECTTIMEOUT_MS, configuration.connectTimeout.wholeMilliseconds)
-        _ = pp_curl_setopt_long(h, CURLOPT_TIMEOUT_MS, configuration.totalTimeout.wholeMilliseconds)
-        _ = pp_curl_setopt_long(h, CURLOPT_FOLLOWLOCATION, configuration.followRedirects ? 1 : 0)
-        _ = pp_curl_setopt_long(h, CURLOPT_MAXREDIRS, 5)
-        _ = pp_curl_setopt_long(h, CURLOPT_SSL_VERIFYPEER, 1)
-        _ = pp_curl_setopt_long(h, CURLOPT_SSL_VERIFYHOST, 2)
-        _ = pp_curl_setopt_str(h, CURLOPT_PROTOCOLS_STR, "http,https")
-        _ = pp_curl_setopt_str(h, CURLOPT_USERAGENT, configuration.userAgent)
-        _ = pp_curl_setopt_str(h, CURLOPT_ACCEPT_ENCODING, "")
-        if let ca = configuration.caBundlePath { _ = pp_curl_setopt_str(h, CURLOPT_CAINFO, ca) }
-        _ = pp_curl_setopt_ptr(h, CURLOPT_HTTPHEADER, headerList)
-        _ = pp_curl_setopt_data_cb(h, CURLOPT_WRITEFUNCTION, curlWriteCallback)
-        _ = pp_curl_setopt_ptr(h, CURLOPT_WRITEDATA, statePointer)
-        _ = pp_curl_setopt_data_cb(h, CURLOPT_HEADERFUNCTION, curlHeaderCallback)
-        _ = pp_curl_setopt_ptr(h, CURLOPT_HEADERDATA, statePointer)
+        func set(_ rc: CURLcode, _ option: String) throws {
+            guard rc == CURLE_OK else {
+                throw HTTPClientError(code: rc == CURLE_URL_MALFORMAT ? .invalidURL : .setup,
+                                      message: "\(request.method) \(redacted(request.url)): libcurl refused \(option): \(String(cString: curl_easy_strerror(rc)))",
+                                      curlCode: Int32(rc.rawValue))
+            }
+        }
+        try set(pp_curl_setopt_str(h, CURLOPT_URL, request.url), "the URL")
+        try set(pp_curl_setopt_long(h, CURLOPT_NOSIGNAL, 1), "NOSIGNAL")
+        try set(pp_curl_setopt_long(h, CURLOPT_CONNECTTIMEOUT_MS, configuration.connectTimeout.wholeMilliseconds), "the connect timeout")
+        try set(pp_curl_setopt_long(h, CURLOPT_TIMEOUT_MS, configuration.totalTimeout.wholeMilliseconds), "the total timeout")
+        try set(pp_curl_setopt_long(h, CURLOPT_FOLLOWLOCATION, 0), "FOLLOWLOCATION")
+        try set(pp_curl_setopt_long(h, CURLOPT_SSL_VERIFYPEER, 1), "SSL_VERIFYPEER")
+        try set(pp_curl_setopt_long(h, CURLOPT_SSL_VERIFYHOST, 2), "SSL_VERIFYHOST")
+        try set(pp_curl_setopt_str(h, CURLOPT_PROTOCOLS_STR, "http,https"), "PROTOCOLS_STR")
+        try set(pp_curl_setopt_str(h, CURLOPT_USERAGENT, configuration.userAgent), "the user agent")
+        try set(pp_curl_setopt_str(h, CURLOPT_ACCEPT_ENCODING, ""), "ACCEPT_ENCODING")
+        if let ca = configuration.caBundlePath { try set(pp_curl_setopt_str(h, CURLOPT_CAINFO, ca), "the CA bundle") }
+        try set(pp_curl_setopt_ptr(h, CURLOPT_HTTPHEADER, headerList), "the headers")
+        try set(pp_curl_setopt_data_cb(h, CURLOPT_WRITEFUNCTION, curlWriteCallback), "WRITEFUNCTION")
+        try set(pp_curl_setopt_ptr(h, CURLOPT_WRITEDATA, statePointer), "WRITEDATA")
+        try set(pp_curl_setopt_data_cb(h, CURLOPT_HEADERFUNCTION, curlHeaderCallback), "HEADERFUNCTION")
+        try set(pp_curl_setopt_ptr(h, CURLOPT_HEADERDATA, statePointer), "HEADERDATA")
+        try set(pp_curl_setopt_xferinfo_cb(h, CURLOPT_XFERINFOFUNCTION, curlProgressCallback), "XFERINFOFUNCTION")
+        try set(pp_curl_setopt_ptr(h, CURLOPT_XFERINFODATA, statePointer), "XFERINFODATA")
+        try set(pp_curl_setopt_long(h, CURLOPT_NOPROGRESS, 0), "NOPROGRESS")
         switch request.method {
-        case .get: _ = pp_curl_setopt_long(h, CURLOPT_HTTPGET, 1)
-        case .post: _ = pp_curl_setopt_long(h, CURLOPT_POST, 1)
-        default: _ = pp_curl_setopt_str(h, CURLOPT_CUSTOMREQUEST, request.method.rawValue)
+        case .get: try set(pp_curl_setopt_long(h, CURLOPT_HTTPGET, 1), "HTTPGET")
+        case .post: try set(pp_curl_setopt_long(h, CURLOPT_POST, 1), "POST")
+        default: try set(pp_curl_setopt_str(h, CURLOPT_CUSTOMREQUEST, request.method.rawValue), "the method")
         }
         let rc: CURLcode = withExtendedLifetime(state) {
             if let body = request.body {
@@ -225,6 +305,9 @@ enum CurlTransfer {
             return curl_easy_perform(h)
         }
         guard rc == CURLE_OK else {
+            if rc == CURLE_ABORTED_BY_CALLBACK {
+                throw HTTPClientError(code: .cancelled, message: "\(request.method) \(redacted(request.url)): cancelled", curlCode: Int32(rc.rawValue))
+            }
             if state.tooLarge {
                 throw HTTPClientError(code: .bodyTooLarge, message: "\(request.method) \(redacted(request.url)): body exceeds \(configuration.maxBodyBytes) bytes", curlCode: Int32(rc.rawValue))
             }
@@ -232,7 +315,9 @@ enum CurlTransfer {
         }
         var status = 0
         _ = pp_curl_getinfo_long(h, CURLINFO_RESPONSE_CODE, &status)
-        return HTTPResponse(status: status, headers: state.headers, body: state.body)
+        var location: UnsafeMutablePointer<CChar>?
+        _ = pp_curl_getinfo_str(h, CURLINFO_REDIRECT_URL, &location)
+        return (HTTPResponse(status: status, headers: state.headers, body: state.body), location.map { String(cString: $0) })
     }
 
     static func error(_ rc: CURLcode, _ request: HTTPRequest) -> HTTPClientError {
@@ -269,6 +354,12 @@ private let curlWriteCallback: pp_curl_data_cb = { data, size, count, userdata i
     }
     data.withMemoryRebound(to: UInt8.self, capacity: n) { state.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: n)) }
     return n
+}
+
+private let curlProgressCallback: pp_curl_xferinfo_cb = { userdata, _, _, _, _ in
+    guard let userdata else { return 0 }
+    let state = Unmanaged<CurlTransferState>.fromOpaque(userdata).takeUnretainedValue()
+    return state.cancellation?.isCancelled == true ? 1 : 0
 }
 
 private let curlHeaderCallback: pp_curl_data_cb = { data, size, count, userdata in

@@ -26,14 +26,16 @@ public struct KafkaTopicDescription: Sendable, Hashable {
     public var configs: [String: String]
 }
 
-/// Topic administration: create, list and describe.
+/// Topic administration (create, list, describe, delete) and offset queries (end offsets, a group's committed offsets).
 public final class KafkaAdmin: Sendable {
-    private let client: RDKafkaClient
+    let client: RDKafkaClient
     private let poller: RDKafkaPoller
-    private let executor = RDKafkaBlockingExecutor(label: "kafka.admin")
+    let executor = RDKafkaBlockingExecutor(label: "kafka.admin")
+    let configuration: KafkaClientConfiguration
 
     /// - Throws: `KafkaError.configuration` for a rejected property.
     public init(configuration: KafkaClientConfiguration) throws {
+        self.configuration = configuration
         let context = RDKafkaCallbackContext(client: configuration, rebalanceHandler: nil)
         client = try RDKafkaClient(kind: .producer,
                                    properties: configuration.librdkafkaProperties().merging(configuration.properties) { _, raw in raw },
@@ -72,8 +74,8 @@ public final class KafkaAdmin: Sendable {
             defer { rd_kafka_queue_destroy(queue) }
             let options = rd_kafka_AdminOptions_new(client.handle, RD_KAFKA_ADMIN_OP_CREATETOPICS)
             defer { rd_kafka_AdminOptions_destroy(options) }
-            _ = rd_kafka_AdminOptions_set_operation_timeout(options, Int32(timeout.milliseconds), &errstr, errstr.count)
-            _ = rd_kafka_AdminOptions_set_request_timeout(options, Int32(timeout.milliseconds), &errstr, errstr.count)
+            _ = rd_kafka_AdminOptions_set_operation_timeout(options, timeout.rdkafkaMilliseconds, &errstr, errstr.count)
+            _ = rd_kafka_AdminOptions_set_request_timeout(options, timeout.rdkafkaMilliseconds, &errstr, errstr.count)
             newTopics.withUnsafeMutableBufferPointer { buf in
                 rd_kafka_CreateTopics(client.handle, buf.baseAddress, buf.count, options, queue)
             }
@@ -135,10 +137,73 @@ public final class KafkaAdmin: Sendable {
     }
 }
 
+extension KafkaAdmin {
+    /// Deletes topics; topics that do not exist are ignored when `ifExists` (default true).
+    /// - Throws: `KafkaError.topicAdministration` naming each topic that failed, or `.timeout`.
+    public func deleteTopics(_ names: [String], ifExists: Bool = true, timeout: Duration = .seconds(30)) async throws {
+        let client = self.client
+        try await executor.run {
+            var deletes: [OpaquePointer?] = names.map { rd_kafka_DeleteTopic_new($0) }
+            defer { for d in deletes { rd_kafka_DeleteTopic_destroy(d) } }
+            let queue = rd_kafka_queue_new(client.handle)
+            defer { rd_kafka_queue_destroy(queue) }
+            let options = rd_kafka_AdminOptions_new(client.handle, RD_KAFKA_ADMIN_OP_DELETETOPICS)
+            defer { rd_kafka_AdminOptions_destroy(options) }
+            var errstr = [CChar](repeating: 0, count: 512)
+            _ = rd_kafka_AdminOptions_set_operation_timeout(options, timeout.rdkafkaMilliseconds, &errstr, errstr.count)
+            _ = rd_kafka_AdminOptions_set_request_timeout(options, timeout.rdkafkaMilliseconds, &errstr, errstr.count)
+            deletes.withUnsafeMutableBufferPointer { buf in
+                rd_kafka_DeleteTopics(client.handle, buf.baseAddress, buf.count, options, queue)
+            }
+            let event = try RDKafkaAdminEvent.wait(queue, timeout: timeout, what: "deleting topics")
+            defer { rd_kafka_event_destroy(event) }
+            var count = 0
+            guard let results = rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(event), &count) else { return }
+            var failures: [String] = []
+            for i in 0..<count {
+                let err = rd_kafka_topic_result_error(results[i])
+                if err == RD_KAFKA_RESP_ERR_NO_ERROR || (ifExists && err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) { continue }
+                failures.append("\(String(cString: rd_kafka_topic_result_name(results[i]))): \(String(cString: rd_kafka_err2str(err)))")
+            }
+            if !failures.isEmpty { throw KafkaError(.topicAdministration, "could not delete topics: \(failures.joined(separator: "; "))") }
+        }
+    }
+
+    /// The end offset (high watermark) of every partition of `topic`, asked of each leader.
+    public func endOffsets(topic: String, timeout: Duration = .seconds(10)) async throws -> [KafkaTopicPartition: Int64] {
+        let client = self.client
+        return try await executor.run {
+            guard let t = try client.metadata(topic: nil, timeout: timeout).first(where: { $0.name == topic }) else {
+                throw KafkaError(.topicAdministration, "topic \(topic) does not exist")
+            }
+            var out: [KafkaTopicPartition: Int64] = [:]
+            for p in 0..<Int32(t.partitions) {
+                let tp = KafkaTopicPartition(topic: topic, partition: p)
+                out[tp] = try RDKafkaOffsets.watermarks(client.handle, tp, timeout: timeout).high
+            }
+            return out
+        }
+    }
+
+    /// The offsets `group` has committed for `partitions` (nil where none), read without
+    /// joining the group.
+    public func committedOffsets(group: String, partitions: [KafkaTopicPartition], timeout: Duration = .seconds(10)) async throws -> [KafkaTopicPartition: Int64?] {
+        var properties = configuration.librdkafkaProperties().merging(configuration.properties) { _, raw in raw }
+        properties["group.id"] = group
+        properties["enable.auto.commit"] = "false"
+        let context = RDKafkaCallbackContext(client: configuration, rebalanceHandler: nil)
+        let reader = try RDKafkaClient(kind: .consumer, properties: properties, context: context)
+        return try await executor.run {
+            defer { reader.destroy() }
+            return try RDKafkaOffsets.committed(reader.handle, partitions, timeout: timeout)
+        }
+    }
+}
+
 enum RDKafkaAdminEvent {
     /// Waits for an admin result on `queue` and checks its top-level error.
     static func wait(_ queue: OpaquePointer?, timeout: Duration, what: String) throws -> OpaquePointer {
-        guard let event = rd_kafka_queue_poll(queue, Int32(timeout.milliseconds + 1000)) else {
+        guard let event = rd_kafka_queue_poll(queue, Int32(min(timeout.clampedMilliseconds + 1000, Int64(Int32.max)))) else {
             throw KafkaError(.timeout, "\(what): no answer within \(timeout)", isRetriable: true)
         }
         let err = rd_kafka_event_error(event)

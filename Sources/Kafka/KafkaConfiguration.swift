@@ -42,6 +42,16 @@ public struct KafkaClientConfiguration: Sendable {
     }
 }
 
+/// A producer's compression codec.
+public struct KafkaCompression: Sendable, Hashable {
+    let value: String
+    public static let none = KafkaCompression(value: "none")
+    public static let gzip = KafkaCompression(value: "gzip")
+    public static let snappy = KafkaCompression(value: "snappy")
+    public static let lz4 = KafkaCompression(value: "lz4")
+    public static let zstd = KafkaCompression(value: "zstd")
+}
+
 /// A producer's settings.
 public struct KafkaProducerConfiguration: Sendable {
     public var client: KafkaClientConfiguration
@@ -56,7 +66,7 @@ public struct KafkaProducerConfiguration: Sendable {
     /// How long to wait to fill a batch. Default 5 ms.
     public var linger: Duration = .milliseconds(5)
     /// Default `zstd`.
-    public var compression: String = "zstd"
+    public var compression: KafkaCompression = .zstd
 
     public init(client: KafkaClientConfiguration) {
         self.client = client
@@ -68,7 +78,7 @@ public struct KafkaProducerConfiguration: Sendable {
         p["acks"] = "all"
         p["message.timeout.ms"] = String(deliveryTimeout.milliseconds)
         p["linger.ms"] = String(linger.milliseconds)
-        p["compression.type"] = compression
+        p["compression.type"] = compression.value
         if let transactionalID {
             p["transactional.id"] = transactionalID
             p["transaction.timeout.ms"] = String(transactionTimeout.milliseconds)
@@ -140,21 +150,38 @@ public struct KafkaConsumerConfiguration: Sendable {
 public struct KafkaRebalanceHandler: Sendable {
     /// Given newly assigned partitions, returns where each should start. Partitions
     /// left out start at their committed offset (or `autoOffsetReset`).
-    /// If it throws, nothing is assigned and the next `poll` throws `.rebalanceHook`.
+    /// If it throws `attempts` times (or times out), the consumer fails fatally: `poll` throws a
+    /// fatal `.rebalanceHook` error; close the consumer and create a new one.
     public var assigned: @Sendable ([KafkaTopicPartition]) async throws -> [KafkaTopicPartition: KafkaOffset]
     /// Called with partitions about to be revoked (`lost` when the group already gave them away).
     public var revoked: @Sendable (_ partitions: [KafkaTopicPartition], _ lost: Bool) async -> Void
+    /// How often `assigned` is tried before the consumer fails fatally. Default 3.
+    public var attempts: Int
+    /// How long one call of either closure may take before it is cancelled; keep it well under
+    /// `max.poll.interval.ms`. Default 20 s.
+    public var timeout: Duration
 
-    public init(assigned: @escaping @Sendable ([KafkaTopicPartition]) async throws -> [KafkaTopicPartition: KafkaOffset],
+    public init(attempts: Int = 3, timeout: Duration = .seconds(20),
+                assigned: @escaping @Sendable ([KafkaTopicPartition]) async throws -> [KafkaTopicPartition: KafkaOffset],
                 revoked: @escaping @Sendable ([KafkaTopicPartition], Bool) async -> Void = { _, _ in }) {
         self.assigned = assigned
         self.revoked = revoked
+        self.attempts = attempts
+        self.timeout = timeout
     }
 }
 
 extension Duration {
     var milliseconds: Int64 {
         let (s, atto) = components
-        return s * 1000 + atto / 1_000_000_000_000_000
+        let (ms, overflow) = s.multipliedReportingOverflow(by: 1000)
+        if overflow { return s < 0 ? Int64.min : Int64.max }
+        return ms.addingReportingOverflow(atto / 1_000_000_000_000_000).overflow ? Int64.max : ms + atto / 1_000_000_000_000_000
     }
+
+    /// Milliseconds clamped to 0 ... Int32.max (~24.8 days), as librdkafka's timeouts take them.
+    var clampedMilliseconds: Int64 { Swift.min(Swift.max(milliseconds, 0), Int64(Int32.max)) }
+
+    /// A librdkafka timeout argument.
+    var rdkafkaMilliseconds: Int32 { Int32(clampedMilliseconds) }
 }

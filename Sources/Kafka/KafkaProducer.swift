@@ -10,6 +10,7 @@ public final class KafkaProducer: Sendable {
     private let client: RDKafkaClient
     private let executor: RDKafkaBlockingExecutor
     private let poller: RDKafkaPoller
+    private let state = RDKafkaProducerState()
     public let configuration: KafkaProducerConfiguration
 
     /// Creates the producer. Nothing is sent to the cluster until the first record.
@@ -33,27 +34,26 @@ public final class KafkaProducer: Sendable {
         }
     }
 
-    /// Sends one record and waits for the broker's acknowledgement.
+    /// Sends one record and waits for the broker's acknowledgement. When librdkafka's queue
+    /// is full, waits for room instead of failing.
     /// - Returns: where the record was stored.
-    /// - Throws: `KafkaError` (retriable for timeouts and transient broker errors).
+    /// - Throws: `KafkaError` (retriable for timeouts and transient broker errors; `.closed` after `close`).
     public func send(_ record: KafkaProducerRecord) async throws -> KafkaDeliveryReport {
-        try await withCheckedThrowingContinuation { continuation in
-            do {
-                try enqueue(record) { continuation.resume(with: $0) }
-            } catch {
-                continuation.resume(throwing: error)
-            }
-        }
+        let future = RDKafkaDeliveryFuture()
+        try await enqueueWaiting(record) { future.complete($0) }
+        return try await future.value
     }
 
     /// Sends records (enqueued in order, so records to one partition keep their order)
     /// and waits for every acknowledgement.
     /// - Returns: the delivery reports, in input order.
     public func send(_ records: [KafkaProducerRecord]) async throws -> [KafkaDeliveryReport] {
-        let futures = try records.map { record in
+        var futures: [RDKafkaDeliveryFuture] = []
+        futures.reserveCapacity(records.count)
+        for record in records {
             let future = RDKafkaDeliveryFuture()
-            try enqueue(record) { future.complete($0) }
-            return future
+            try await enqueueWaiting(record) { future.complete($0) }
+            futures.append(future)
         }
         var reports: [KafkaDeliveryReport] = []
         reports.reserveCapacity(futures.count)
@@ -61,10 +61,27 @@ public final class KafkaProducer: Sendable {
         return reports
     }
 
-    /// Hands a record to librdkafka; `completion` runs on the event thread with the outcome.
-    /// - Throws: at once when librdkafka refuses the record (queue full, unknown partition).
+    /// `enqueue`, waiting while librdkafka's queue is full (back-pressure, not failure).
+    public func enqueueWaiting(_ record: KafkaProducerRecord, completion: @escaping @Sendable (Result<KafkaDeliveryReport, Error>) -> Void) async throws {
+        var wait = Duration.milliseconds(1)
+        while true {
+            do {
+                return try enqueue(record, completion: completion)
+            } catch let error as KafkaError where error.isQueueFull {
+                try await Task.sleep(for: wait)
+                wait = min(wait * 2, .milliseconds(50))
+            }
+        }
+    }
+
+    /// Hands a record to librdkafka; `completion` runs on the event thread with the outcome,
+    /// exactly once (also when the producer is closed before delivery).
+    /// - Throws: at once when librdkafka refuses the record (`isQueueFull` when its queue is
+    ///   full, unknown partition), or `.closed` after `close`.
     public func enqueue(_ record: KafkaProducerRecord, completion: @escaping @Sendable (Result<KafkaDeliveryReport, Error>) -> Void) throws {
         if let fatal = client.context.fatalError { throw fatal }
+        try state.enter()
+        defer { state.leave() }
         let box = Unmanaged.passRetained(RDKafkaDeliveryCallbackBox(completion)).toOpaque()
         var headers: OpaquePointer?
         if !record.headers.isEmpty {
@@ -78,9 +95,10 @@ public final class KafkaProducer: Sendable {
             }
         }
         let partition = record.partition ?? RD_KAFKA_PARTITION_UA
+        let timestamp = max(record.timestampMilliseconds ?? 0, 0)
         let error: OpaquePointer? = withOptionalBytes(record.key) { keyPtr, keyLen in
             withOptionalBytes(record.value) { valuePtr, valueLen in
-                pp_rd_kafka_produce(client.handle, record.topic, partition, keyPtr, keyLen, valuePtr, valueLen, headers, box)
+                pp_rd_kafka_produce(client.handle, record.topic, partition, keyPtr, keyLen, valuePtr, valueLen, headers, timestamp, box)
             }
         }
         if let error {
@@ -90,12 +108,15 @@ public final class KafkaProducer: Sendable {
         }
     }
 
+    /// Records handed to librdkafka and not yet delivered or failed.
+    public var inFlight: Int { Int(rd_kafka_outq_len(client.handle)) }
+
     /// Waits until every enqueued record is delivered or failed.
     /// - Throws: `KafkaError.timeout` when records are still in flight after `timeout`.
     public func flush(timeout: Duration = .seconds(30)) async throws {
         let client = self.client
         try await executor.run {
-            let err = rd_kafka_flush(client.handle, Int32(timeout.milliseconds))
+            let err = rd_kafka_flush(client.handle, timeout.rdkafkaMilliseconds)
             if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.rdkafka(err, "flushing \(rd_kafka_outq_len(client.handle)) records") }
         }
     }
@@ -104,11 +125,13 @@ public final class KafkaProducer: Sendable {
 
     /// Registers the transactional id with the coordinator and fences older producers with the same id.
     public func initTransactions(timeout: Duration = .seconds(30)) async throws {
-        try await transactional("initialising transactions") { rd_kafka_init_transactions($0, Int32(timeout.milliseconds)) }
+        try await transactional("initialising transactions") { rd_kafka_init_transactions($0, timeout.rdkafkaMilliseconds) }
     }
 
     /// Starts a transaction; every record until commit or abort belongs to it.
     public func beginTransaction() throws {
+        try state.enter()
+        defer { state.leave() }
         if let error = rd_kafka_begin_transaction(client.handle) {
             throw KafkaError.consuming(error, "beginning a transaction", code: .transaction)
         }
@@ -117,32 +140,60 @@ public final class KafkaProducer: Sendable {
     /// Flushes and commits the current transaction.
     /// - Throws: `KafkaError` with `requiresAbort` (abort, then retry), `isRetriable` (call again) or `isFatal` (fenced: stop).
     public func commitTransaction(timeout: Duration = .seconds(30)) async throws {
-        try await transactional("committing a transaction") { rd_kafka_commit_transaction($0, Int32(timeout.milliseconds)) }
+        try await transactional("committing a transaction") { rd_kafka_commit_transaction($0, timeout.rdkafkaMilliseconds) }
     }
 
     /// Aborts the current transaction; its records are marked aborted.
     public func abortTransaction(timeout: Duration = .seconds(30)) async throws {
-        try await transactional("aborting a transaction") { rd_kafka_abort_transaction($0, Int32(timeout.milliseconds)) }
+        try await transactional("aborting a transaction") { rd_kafka_abort_transaction($0, timeout.rdkafkaMilliseconds) }
     }
 
     private func transactional(_ what: String, _ call: @escaping @Sendable (OpaquePointer) -> OpaquePointer?) async throws {
+        try state.enter()
+        defer { state.leave() }
         let client = self.client
         try await executor.run {
             if let error = call(client.handle) { throw KafkaError.consuming(error, what, code: .transaction) }
         }
     }
 
-    /// Flushes outstanding records and stops the event thread. Further sends fail.
+    /// Flushes outstanding records and stops the event thread. Records still undelivered
+    /// after `timeout` are purged: their sends fail instead of waiting forever. Further sends
+    /// throw `.closed`. Idempotent.
     public func close(timeout: Duration = .seconds(30)) async throws {
+        let state = self.state
+        // Waits for enqueues and transactional calls in progress: not on the cooperative pool.
+        let first = await withCheckedContinuation { c in DispatchQueue.global().async { c.resume(returning: state.close()) } }
+        guard first else { return }
         var failure: Error?
         // A producer in a fatal state (fenced) has nothing it could still deliver.
         if client.context.fatalError == nil {
             do { try await flush(timeout: timeout) } catch { failure = error }
         }
-        let poller = self.poller
-        try await executor.run { poller.stop() }
+        let client = self.client, poller = self.poller
+        try await executor.run {
+            if rd_kafka_outq_len(client.handle) > 0 {
+                _ = rd_kafka_purge(client.handle, Int32(RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
+                // Serve the purged records' delivery reports, so that every waiting send fails.
+                _ = rd_kafka_flush(client.handle, 5_000)
+            }
+            poller.stop()
+        }
         if let failure { throw failure }
     }
+}
+
+/// A producer's open/closed state: `close` waits for enqueues in progress and refuses new ones.
+final class RDKafkaProducerState: @unchecked Sendable {
+    private let guardian = RDKafkaHandleGuard()
+    func enter() throws { try guardian.enter("producing") }
+    func leave() { guardian.leave() }
+    func close() -> Bool { guardian.beginClose() }
+}
+
+extension KafkaError {
+    /// librdkafka's local queue is full: wait for deliveries and try again.
+    public var isQueueFull: Bool { brokerErrorName == "_QUEUE_FULL" }
 }
 
 private func withOptionalBytes<R>(_ bytes: [UInt8]?, _ body: (UnsafeRawPointer?, Int) -> R) -> R {

@@ -49,13 +49,17 @@ public struct KafkaProducerRecord: Sendable {
     public var key: [UInt8]?
     public var value: [UInt8]?
     public var headers: [KafkaHeader]
+    /// The record's timestamp in milliseconds since the epoch; nil: the time of sending.
+    public var timestampMilliseconds: Int64?
 
-    public init(topic: String, partition: Int32? = nil, key: [UInt8]? = nil, value: [UInt8]?, headers: [KafkaHeader] = []) {
+    public init(topic: String, partition: Int32? = nil, key: [UInt8]? = nil, value: [UInt8]?, headers: [KafkaHeader] = [],
+                timestampMilliseconds: Int64? = nil) {
         self.topic = topic
         self.partition = partition
         self.key = key
         self.value = value
         self.headers = headers
+        self.timestampMilliseconds = timestampMilliseconds
     }
 }
 

@@ -27,6 +27,7 @@ final class RDKafkaCallbackContext: @unchecked Sendable {
     private let lock = NSLock()
     private var _pendingError: KafkaError?
     private var _fatalError: KafkaError?
+    private var _generation: UInt64 = 0
 
     init(logger: Logger, statisticsHandler: (@Sendable (String) -> Void)?, rebalanceHandler: KafkaRebalanceHandler?) {
         self.logger = logger
@@ -50,27 +51,81 @@ final class RDKafkaCallbackContext: @unchecked Sendable {
     func takePending() -> KafkaError? { lock.withLock { defer { _pendingError = nil }; return _pendingError } }
     func setFatal(_ error: KafkaError) { lock.withLock { if _fatalError == nil { _fatalError = error } } }
     var fatalError: KafkaError? { lock.withLock { _fatalError } }
+    /// Incremented by every assignment change (inside the rebalance callback).
+    var generation: UInt64 { lock.withLock { _generation } }
+    func nextGeneration() { lock.withLock { _generation &+= 1 } }
 }
 
-/// Waits on a dispatch thread for async work (the rebalance hook) to finish.
-func rdkafkaBlockingAwait<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) -> Result<T, Error> {
+/// Waits on a dispatch thread for async work (the rebalance hook) to finish, at most `timeout`.
+/// On timeout the work is cancelled and `.timeout` is returned.
+func rdkafkaBlockingAwait<T: Sendable>(timeout: Duration? = nil, _ body: @escaping @Sendable () async throws -> T) -> Result<T, Error> {
     let semaphore = DispatchSemaphore(value: 0)
     let box = RDKafkaResultBox<T>()
-    Task {
-        box.result = await Result { try await body() }
+    let task = Task {
+        box.set(await Result { try await body() })
         semaphore.signal()
     }
-    semaphore.wait()
-    return box.result!
+    if let timeout {
+        if semaphore.wait(timeout: .now() + .milliseconds(Int(timeout.clampedMilliseconds))) == .timedOut {
+            task.cancel()
+            return .failure(KafkaError(.timeout, "the rebalance hook did not finish within \(timeout)", isRetriable: true))
+        }
+    } else {
+        semaphore.wait()
+    }
+    return box.get() ?? .failure(KafkaError(.rebalanceHook, "the rebalance hook returned no result"))
 }
 
 final class RDKafkaResultBox<T: Sendable>: @unchecked Sendable {
-    var result: Result<T, Error>?
+    private let lock = NSLock()
+    private var result: Result<T, Error>?
+    func set(_ r: Result<T, Error>) { lock.withLock { result = r } }
+    func get() -> Result<T, Error>? { lock.withLock { result } }
 }
 
 extension Result where Failure == Error {
     init(catching body: () async throws -> Success) async {
         do { self = .success(try await body()) } catch { self = .failure(error) }
+    }
+}
+
+/// Counts the calls that are using a handle, so that it is destroyed only when none is.
+/// Every call enters before touching the handle; after `beginClose` no call can enter.
+final class RDKafkaHandleGuard: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var users = 0
+    private var closing = false
+
+    /// - Throws: `.closed` once closing has begun.
+    func enter(_ what: @autoclosure () -> String) throws {
+        condition.lock()
+        defer { condition.unlock() }
+        if closing { throw KafkaError(.closed, "\(what()): the client is closed") }
+        users += 1
+    }
+
+    func leave() {
+        condition.lock()
+        users -= 1
+        if users == 0 { condition.broadcast() }
+        condition.unlock()
+    }
+
+    /// Refuses new calls and waits until the calls in progress have left.
+    /// - Returns: false when closing had already begun (a second close).
+    func beginClose() -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !closing else { return false }
+        closing = true
+        while users > 0 { condition.wait() }
+        return true
+    }
+
+    var isClosing: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return closing
     }
 }
 
@@ -80,6 +135,8 @@ final class RDKafkaClient: @unchecked Sendable {
 
     let handle: OpaquePointer
     let context: RDKafkaCallbackContext
+    /// Calls that use `handle` go through `use`; `close` waits for them.
+    let handleGuard = RDKafkaHandleGuard()
     private let contextPointer: UnsafeMutableRawPointer
     private let destroyed = NSLock()
     private var isDestroyed = false
@@ -126,7 +183,16 @@ final class RDKafkaClient: @unchecked Sendable {
         Unmanaged<RDKafkaCallbackContext>.fromOpaque(contextPointer).release()
     }
 
-    var closed: Bool { destroyed.withLock { isDestroyed } }
+    /// True once closing has begun: no new call reaches the handle.
+    var closed: Bool { handleGuard.isClosing || destroyed.withLock { isDestroyed } }
+
+    /// Runs `body` with the handle, unless the client is closed.
+    /// - Throws: `.closed` after `close`, or what `body` throws.
+    func use<T>(_ what: @autoclosure () -> String, _ body: (OpaquePointer) throws -> T) throws -> T {
+        try handleGuard.enter(what())
+        defer { handleGuard.leave() }
+        return try body(handle)
+    }
 
     deinit { destroy() }
 
@@ -136,7 +202,7 @@ final class RDKafkaClient: @unchecked Sendable {
         var rkt: OpaquePointer?
         if let topic { rkt = rd_kafka_topic_new(handle, topic, nil) }
         defer { if let rkt { rd_kafka_topic_destroy(rkt) } }
-        let err = rd_kafka_metadata(handle, topic == nil ? 1 : 0, rkt, &md, Int32(timeout.milliseconds))
+        let err = rd_kafka_metadata(handle, topic == nil ? 1 : 0, rkt, &md, timeout.rdkafkaMilliseconds)
         guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let md else { throw KafkaError.rdkafka(err, "fetching metadata") }
         defer { rd_kafka_metadata_destroy(md) }
         return (0..<Int(md.pointee.topic_cnt)).map { i in
@@ -190,10 +256,17 @@ private let rdkafkaStatsCallback: @convention(c) (OpaquePointer?, UnsafeMutableP
 private let rdkafkaRebalanceCallback: @convention(c) (OpaquePointer?, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?, UnsafeMutableRawPointer?) -> Void = { rk, err, partitions, _ in
     guard let rk, let ctx = context(of: rk), let handler = ctx.rebalanceHandler else { return }
     let cooperative = String(cString: rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE"
-    let parts = RDKafkaTopicPartitionList.read(partitions)
+    let parts = RDKafkaTopicPartitionList.read(partitions).map(\.0)
+    // Records taken before this point belong to the previous assignment.
+    ctx.nextGeneration()
     if err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS {
-        let result = rdkafkaBlockingAwait { try await handler.assigned(parts.map(\.0)) }
-        switch result {
+        var outcome: Result<[KafkaTopicPartition: KafkaOffset], Error> = .failure(KafkaError(.rebalanceHook, "not run"))
+        for attempt in 1...max(1, handler.attempts) {
+            outcome = rdkafkaBlockingAwait(timeout: handler.timeout) { try await handler.assigned(parts) }
+            guard case .failure(let failure) = outcome else { break }
+            ctx.logger.warning("rebalance hook failed (attempt \(attempt) of \(handler.attempts)): \(failure)")
+        }
+        switch outcome {
         case .success(let offsets):
             if let partitions { RDKafkaTopicPartitionList.setOffsets(partitions, offsets) }
             if cooperative {
@@ -204,15 +277,19 @@ private let rdkafkaRebalanceCallback: @convention(c) (OpaquePointer?, rd_kafka_r
                 let e = rd_kafka_assign(rk, partitions)
                 if e != RD_KAFKA_RESP_ERR_NO_ERROR { ctx.setPending(KafkaError.rdkafka(e, "assigning partitions")) }
             }
-            ctx.logger.info("partitions assigned", metadata: ["partitions": "\(parts.map { "\($0.0)@\(offsets[$0.0]?.description ?? "stored")" })"])
+            ctx.logger.info("partitions assigned", metadata: ["partitions": "\(parts.map { "\($0)@\(offsets[$0]?.description ?? "stored")" })"])
         case .failure(let failure):
-            ctx.logger.error("rebalance hook failed; partitions not assigned: \(failure)")
-            ctx.setPending(KafkaError(.rebalanceHook, "the rebalance hook failed for \(parts.map(\.0)): \(failure)"))
-            if !cooperative { _ = rd_kafka_assign(rk, nil) }
+            // The group believes these partitions are ours: not consuming them silently would
+            // stall them. Fail the consumer so that its owner restarts it and the group moves on.
+            let error = KafkaError(.rebalanceHook,
+                                   "the rebalance hook failed \(handler.attempts) times for \(parts): \(failure); close this consumer and create a new one",
+                                   isFatal: true)
+            ctx.logger.critical("\(error)")
+            ctx.setFatal(error)
         }
     } else {
         let lost = rd_kafka_assignment_lost(rk) != 0
-        _ = rdkafkaBlockingAwait { await handler.revoked(parts.map(\.0), lost) }
+        _ = rdkafkaBlockingAwait(timeout: handler.timeout) { await handler.revoked(parts, lost) }
         if cooperative {
             if let error = rd_kafka_incremental_unassign(rk, partitions) {
                 ctx.setPending(KafkaError.consuming(error, "revoking partitions"))
@@ -220,7 +297,7 @@ private let rdkafkaRebalanceCallback: @convention(c) (OpaquePointer?, rd_kafka_r
         } else {
             _ = rd_kafka_assign(rk, nil)
         }
-        ctx.logger.info("partitions revoked", metadata: ["partitions": "\(parts.map(\.0))", "lost": "\(lost)"])
+        ctx.logger.info("partitions revoked", metadata: ["partitions": "\(parts)", "lost": "\(lost)"])
     }
 }
 

@@ -27,11 +27,32 @@ public final class PostgresConnection: @unchecked Sendable {
         self.logger = logger
     }
 
+    /// Connects, retrying with exponential backoff (200 ms doubling to 5 s) while the server
+    /// cannot be reached, for at most `retryFor`.
+    /// - Throws: the last `PostgresError.connection` when the time is up, or `CancellationError`.
+    public static func connect(url: String, retryFor: Duration, statementTimeout: Duration? = nil,
+                               logger: Logger = Logger(label: "postgres")) async throws -> PostgresConnection {
+        let clock = ContinuousClock()
+        let deadline = clock.now + retryFor
+        var wait = Duration.milliseconds(200)
+        while true {
+            do {
+                return try await connect(url: url, statementTimeout: statementTimeout, logger: logger)
+            } catch let error as PostgresError where error.code == .connection && clock.now + wait < deadline {
+                logger.warning("Postgres unreachable, retrying in \(wait): \(error)")
+                try await Task.sleep(for: wait)
+                wait = min(wait * 2, .seconds(5))
+            }
+        }
+    }
+
     /// Connects by URL (`postgresql://user:password@host:port/database?sslmode=…`).
     /// The session uses time zone UTC and ISO dates.
-    /// - Parameter onNotice: receives server notices; by default they are logged.
+    /// - Parameters:
+    ///   - statementTimeout: the server cancels any statement running longer (default: none).
+    ///   - onNotice: receives server notices; by default they are logged.
     /// - Throws: `PostgresError.connection` with libpq's reason.
-    public static func connect(url: String, logger: Logger = Logger(label: "postgres"),
+    public static func connect(url: String, statementTimeout: Duration? = nil, logger: Logger = Logger(label: "postgres"),
                                onNotice: (@Sendable (PostgresNotice) -> Void)? = nil) async throws -> PostgresConnection {
         let queue = DispatchQueue(label: "postgres.connection")
         let handler: @Sendable (PostgresNotice) -> Void = onNotice ?? { notice in
@@ -56,6 +77,10 @@ public final class PostgresConnection: @unchecked Sendable {
         PQsetNoticeReceiver(conn, postgresNoticeReceiver, box)
         let connection = PostgresConnection(connection: conn, queue: queue, noticeContext: box, logger: logger)
         _ = try await connection.query("SET TimeZone = 'UTC'; SET DateStyle = 'ISO'")
+        if let statementTimeout {
+            let (seconds, atto) = statementTimeout.components
+            _ = try await connection.query("SET statement_timeout = \(max(1, seconds * 1000 + atto / 1_000_000_000_000_000))")
+        }
         return connection
     }
 
@@ -72,22 +97,44 @@ public final class PostgresConnection: @unchecked Sendable {
     }
 
     private func closeNow() {
-        let first = lock.withLock { defer { isClosed = true }; return !isClosed }
+        let first = lock.withLock { () -> Bool in defer { isClosed = true }; return !isClosed }
         guard first else { return }
         PQfinish(connection)
         Unmanaged<PostgresNoticeBox>.fromOpaque(noticeContext).release()
     }
 
+    /// Runs `body` on the connection's queue. Cancelling the task cancels the statement
+    /// running on the server (`PQcancel`); the statement then fails with SQLSTATE 57014.
     private func onQueue<T: Sendable>(_ body: @escaping @Sendable (OpaquePointer) throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            queue.async { [self] in
-                if lock.withLock({ isClosed }) {
-                    continuation.resume(throwing: PostgresError(.closed, "the connection is closed"))
-                    return
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                queue.async { [self] in
+                    if lock.withLock({ isClosed }) {
+                        continuation.resume(throwing: PostgresError(.closed, "the connection is closed"))
+                        return
+                    }
+                    continuation.resume(with: Result { try body(connection) })
                 }
-                continuation.resume(with: Result { try body(connection) })
             }
+        } onCancel: {
+            cancelRunningStatement()
         }
+    }
+
+    /// Asks the server to cancel whatever this connection is running (safe from any thread).
+    public func cancelRunningStatement() {
+        lock.withLock {
+            guard !isClosed, let cancel = PQgetCancel(connection) else { return }
+            var errbuf = [CChar](repeating: 0, count: 256)
+            _ = PQcancel(cancel, &errbuf, Int32(errbuf.count))
+            PQfreeCancel(cancel)
+        }
+    }
+
+    /// False once the server connection is lost: such a connection cannot be used again;
+    /// connect anew (`connect(url:retryFor:)` waits with backoff).
+    public var isUsable: Bool {
+        lock.withLock { !isClosed && PQstatus(connection) == CONNECTION_OK }
     }
 
     /// Runs a statement with `$1…$n` parameters (sent in binary, typed by their case).
@@ -95,7 +142,8 @@ public final class PostgresConnection: @unchecked Sendable {
     /// - Throws: `PostgresError.server` with the SQLSTATE.
     @discardableResult
     public func query(_ sql: String, _ parameters: [PostgresValue] = []) async throws -> PostgresQueryResult {
-        try await onQueue { conn in
+        if let reason = parameters.lazy.compactMap(\.invalidReason).first { throw PostgresError(.decoding, "invalid parameter: \(reason)") }
+        return try await onQueue { conn in
             let result: OpaquePointer?
             if parameters.isEmpty {
                 result = PQexec(conn, sql)
@@ -108,6 +156,14 @@ public final class PostgresConnection: @unchecked Sendable {
     }
 
     private static func execParams(_ conn: OpaquePointer, _ sql: String, _ parameters: [PostgresValue]) -> OpaquePointer? {
+        withBinaryParameters(parameters) { count, types, values, lengths, formats in
+            PQexecParams(conn, sql, count, types, values, lengths, formats, 0)
+        }
+    }
+
+    /// Lays out parameters in binary format for one libpq call.
+    private static func withBinaryParameters<R>(_ parameters: [PostgresValue],
+                                                _ body: (Int32, UnsafePointer<Oid>?, UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<Int32>?, UnsafePointer<Int32>?) -> R) -> R {
         var buffers: [[UInt8]?] = parameters.map { p in
             var out: [UInt8] = []
             return p.appendBinary(to: &out) ? out : nil
@@ -125,7 +181,7 @@ public final class PostgresConnection: @unchecked Sendable {
         }
         defer { for p in pointers { p?.deallocate() } }
         return pointers.map { UnsafePointer($0) }.withUnsafeBufferPointer { values in
-            PQexecParams(conn, sql, Int32(parameters.count), types, values.baseAddress, lengths, formats, 0)
+            body(Int32(parameters.count), types, values.baseAddress, lengths, formats)
         }
     }
 
@@ -133,7 +189,8 @@ public final class PostgresConnection: @unchecked Sendable {
         guard let result else { throw PostgresError.from(result: nil, connection: conn, context: context) }
         switch PQresultStatus(result) {
         case PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
-            return PostgresQueryResult(rows: [], affectedRows: Int(String(cString: PQcmdTuples(result))) ?? 0)
+            return PostgresQueryResult(rows: [], affectedRows: Int(String(cString: PQcmdTuples(result))) ?? 0,
+                                       commandTag: String(cString: PQcmdStatus(result)))
         case PGRES_TUPLES_OK, PGRES_SINGLE_TUPLE:
             let nFields = Int(PQnfields(result))
             let nRows = Int(PQntuples(result))
@@ -147,37 +204,126 @@ public final class PostgresConnection: @unchecked Sendable {
                 }
                 rows.append(PostgresRow(columns: columns, typeOIDs: types, values: values))
             }
-            return PostgresQueryResult(rows: rows, affectedRows: nRows)
+            return PostgresQueryResult(rows: rows, affectedRows: nRows, commandTag: String(cString: PQcmdStatus(result)))
         default:
             throw PostgresError.from(result: result, connection: conn, context: context)
         }
     }
 
     /// Runs `body` in a transaction: commits when it returns, rolls back when it throws.
+    /// - Throws: what `body` throws; or `PostgresError.server` with SQLSTATE 25P02 when the
+    ///   transaction was aborted by a statement whose error `body` caught (the server then
+    ///   answers COMMIT with ROLLBACK: nothing was written).
     public func withTransaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
         try await query("BEGIN")
         let value: T
         do {
             value = try await body(self)
+            if transactionFailed {
+                throw PostgresError(.server, "the transaction was aborted by an earlier error inside it and was rolled back", sqlState: "25P02")
+            }
         } catch {
-            do {
-                try await query("ROLLBACK")
-            } catch let rollback {
-                logger.error("rollback failed after \(error): \(rollback)")
+            if isUsable {
+                do {
+                    try await query("ROLLBACK")
+                } catch let rollback {
+                    logger.error("rollback failed after \(error): \(rollback)")
+                }
             }
             throw error
         }
-        try await query("COMMIT")
+        let commit = try await query("COMMIT")
+        guard commit.commandTag == "COMMIT" else {
+            throw PostgresError(.server, "COMMIT was answered with \(commit.commandTag): the transaction was rolled back", sqlState: "25P02")
+        }
         return value
     }
 
-    /// Bulk-loads rows with `COPY … FROM STDIN (FORMAT binary)`.
+    /// True while the connection is inside a transaction that an error aborted.
+    private var transactionFailed: Bool {
+        lock.withLock { !isClosed && PQtransactionStatus(connection) == PQTRANS_INERROR }
+    }
+
+    /// One statement of a pipeline.
+    public struct Statement: Sendable {
+        public var sql: String
+        public var parameters: [PostgresValue]
+        public init(_ sql: String, _ parameters: [PostgresValue] = []) {
+            self.sql = sql
+            self.parameters = parameters
+        }
+    }
+
+    /// Sends every statement at once in libpq's pipeline mode and reads all the results:
+    /// one network round trip for the lot. Statements after a failed one are skipped by the
+    /// server (inside a transaction, the transaction is then aborted).
+    /// - Returns: one result per statement, in order.
+    /// - Throws: the first statement's `PostgresError`.
+    @discardableResult
+    public func pipeline(_ statements: [Statement]) async throws -> [PostgresQueryResult] {
+        for s in statements {
+            if let reason = s.parameters.lazy.compactMap(\.invalidReason).first { throw PostgresError(.decoding, "invalid parameter: \(reason)") }
+        }
+        return try await onQueue { conn in
+            guard PQenterPipelineMode(conn) == 1 else {
+                throw PostgresError(.connection, "could not enter pipeline mode: \(String(cString: PQerrorMessage(conn)).trimmingTrailingWhitespace())")
+            }
+            defer { _ = PQexitPipelineMode(conn) }
+            for statement in statements {
+                guard PostgresConnection.sendParams(conn, statement.sql, statement.parameters) == 1 else {
+                    throw PostgresError(.connection, "sending a pipelined statement failed: \(String(cString: PQerrorMessage(conn)).trimmingTrailingWhitespace())")
+                }
+            }
+            guard PQpipelineSync(conn) == 1 else {
+                throw PostgresError(.connection, "sending the pipeline sync failed: \(String(cString: PQerrorMessage(conn)).trimmingTrailingWhitespace())")
+            }
+            var results: [PostgresQueryResult] = []
+            var firstError: PostgresError?
+            var index = 0
+            while true {
+                guard let result = PQgetResult(conn) else {
+                    // The end of one statement's results.
+                    if PQstatus(conn) != CONNECTION_OK {
+                        throw PostgresError(.connection, "the connection broke during a pipeline: \(String(cString: PQerrorMessage(conn)).trimmingTrailingWhitespace())")
+                    }
+                    continue
+                }
+                defer { PQclear(result) }
+                let status = PQresultStatus(result)
+                if status == PGRES_PIPELINE_SYNC { break }
+                if status == PGRES_PIPELINE_ABORTED {
+                    index += 1
+                    continue
+                }
+                do {
+                    results.append(try PostgresConnection.read(result, conn, context: "pipelined statement \(index + 1) failed"))
+                } catch let error as PostgresError {
+                    if firstError == nil { firstError = error }
+                }
+                index += 1
+            }
+            if let firstError { throw firstError }
+            return results
+        }
+    }
+
+    private static func sendParams(_ conn: OpaquePointer, _ sql: String, _ parameters: [PostgresValue]) -> Int32 {
+        withBinaryParameters(parameters) { count, types, values, lengths, formats in
+            PQsendQueryParams(conn, sql, count, types, values, lengths, formats, 0)
+        }
+    }
+
+    /// Bulk-loads rows with `COPY … FROM STDIN (FORMAT binary)`. `table` (`name` or
+    /// `schema.name`) and `columns` are quoted as identifiers.
     /// Each value's case must match its column's type exactly (`.int64` for `bigint`, …).
     /// - Returns: the number of rows copied.
     /// - Throws: `PostgresError.copy` or `.server` (for example a constraint violation).
     @discardableResult
     public func copy(into table: String, columns: [String], rows: [[PostgresValue]]) async throws -> Int {
-        let statement = "COPY \(table) (\(columns.joined(separator: ", "))) FROM STDIN (FORMAT binary)"
+        for row in rows {
+            if let reason = row.lazy.compactMap(\.invalidReason).first { throw PostgresError(.copy, "invalid COPY value: \(reason)") }
+        }
+        let statement = "COPY \(PostgresIdentifier.quoted(table)) (\(columns.map(PostgresIdentifier.quoted).joined(separator: ", "))) FROM STDIN (FORMAT binary)"
         return try await onQueue { conn in
             let start = PQexec(conn, statement)
             defer { PQclear(start) }

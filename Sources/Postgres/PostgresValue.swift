@@ -11,6 +11,14 @@ public enum PostgresValue: Sendable, Hashable {
     case bytea([UInt8])
     /// A `timestamptz`, to the microsecond.
     case timestamptz(Date)
+    /// A `smallint`.
+    case int16(Int16)
+    /// A `date`, as days since 1970-01-01.
+    case date(daysSinceEpoch: Int32)
+    /// A `numeric`, as its decimal text (`"123.4500"`, `"-1e-3"`, `"NaN"`); exact, never a double.
+    case numeric(String)
+    /// A `jsonb` document, as JSON text.
+    case jsonb(String)
 
     /// Postgres type OID of the value.
     var typeOID: UInt32 {
@@ -23,6 +31,10 @@ public enum PostgresValue: Sendable, Hashable {
         case .text: return 25
         case .bytea: return 17
         case .timestamptz: return 1184
+        case .int16: return 21
+        case .date: return 1082
+        case .numeric: return 1700
+        case .jsonb: return 3802
         }
     }
 
@@ -43,8 +55,89 @@ public enum PostgresValue: Sendable, Hashable {
         case .timestamptz(let date):
             let micros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded()) - PostgresValue.postgresEpochOffsetMicros
             be(micros)
+        case .int16(let i): be(i)
+        case .date(let days): be(days - 10_957)
+        case .numeric(let text):
+            guard let digits = PostgresNumeric(text) else { return false }
+            digits.appendBinary(to: &out)
+        case .jsonb(let json):
+            out.append(1)
+            out.append(contentsOf: json.utf8)
         }
         return true
+    }
+
+    /// Why a value cannot be sent, or nil when it can.
+    var invalidReason: String? {
+        if case .numeric(let text) = self, PostgresNumeric(text) == nil { return "\"\(text)\" is not a decimal number" }
+        return nil
+    }
+}
+
+/// A decimal number in Postgres's binary `numeric` layout: base-10000 digits, a weight, a
+/// sign and the display scale.
+struct PostgresNumeric {
+    var digits: [Int16] = []
+    var weight: Int16 = 0
+    var sign: UInt16 = 0
+    var scale: Int16 = 0
+
+    /// Parses `[-+]digits[.digits][e[-+]digits]` or `NaN`.
+    init?(_ text: String) {
+        if text == "NaN" { sign = 0xC000; return }
+        var chars = Substring(text)
+        var negative = false
+        if let first = chars.first, first == "-" || first == "+" { negative = first == "-"; chars.removeFirst() }
+        var exponent = 0
+        if let e = chars.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            guard let x = Int(chars[chars.index(after: e)...]), abs(x) < 10_000 else { return nil }
+            exponent = x
+            chars = chars[..<e]
+        }
+        let parts = chars.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        let intPart = parts[0], fracPart = parts.count > 1 ? parts[1] : ""
+        guard !(intPart.isEmpty && fracPart.isEmpty), (intPart + fracPart).allSatisfy(\.isASCII), (intPart + fracPart).allSatisfy(\.isNumber) else { return nil }
+        // All decimal digits, and the position of the decimal point within them.
+        var all: [Int] = (intPart + fracPart).utf8.map { Int($0) - 48 }
+        var point = intPart.count + exponent
+        scale = Int16(max(0, fracPart.count - exponent))
+        while let f = all.first, f == 0, point > 0 { all.removeFirst(); point -= 1 }
+        if all.allSatisfy({ $0 == 0 }) { return }
+        // Pad so that the point falls on a base-10000 boundary.
+        let lead = ((point % 4) + 4) % 4
+        if lead != 0 { all.insert(contentsOf: [Int](repeating: 0, count: 4 - lead), at: 0); point += 4 - lead }
+        while all.count % 4 != 0 { all.append(0) }
+        var groups: [Int16] = []
+        for i in stride(from: 0, to: all.count, by: 4) {
+            let group: Int = all[i] * 1000 + all[i + 1] * 100 + all[i + 2] * 10 + all[i + 3]
+            groups.append(Int16(group))
+        }
+        var w = point / 4 - 1
+        while let f = groups.first, f == 0 { groups.removeFirst(); w -= 1 }
+        while let l = groups.last, l == 0 { groups.removeLast() }
+        digits = groups
+        weight = Int16(w)
+        sign = negative ? 0x4000 : 0
+    }
+
+    func appendBinary(to out: inout [UInt8]) {
+        func be<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.bigEndian) { out.append(contentsOf: $0) } }
+        be(Int16(digits.count))
+        be(weight)
+        be(sign)
+        be(scale)
+        for d in digits { be(d) }
+    }
+}
+
+/// Quotes SQL identifiers.
+public enum PostgresIdentifier {
+    /// `name` as a quoted identifier (`"my ""odd"" name"`); a dotted name is quoted part by part
+    /// (`public.prices` → `"public"."prices"`).
+    public static func quoted(_ name: String) -> String {
+        name.split(separator: ".", omittingEmptySubsequences: false)
+            .map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+            .joined(separator: ".")
     }
 }
 
@@ -201,4 +294,13 @@ public struct PostgresQueryResult: Sendable {
     public let rows: [PostgresRow]
     /// Rows inserted, updated, deleted or copied (0 when the statement reports none).
     public let affectedRows: Int
+    /// The server's command tag, such as `INSERT 0 5` or `COMMIT` (`ROLLBACK` when a COMMIT
+    /// found the transaction aborted).
+    public var commandTag: String = ""
+
+    public init(rows: [PostgresRow], affectedRows: Int, commandTag: String = "") {
+        self.rows = rows
+        self.affectedRows = affectedRows
+        self.commandTag = commandTag
+    }
 }

@@ -42,7 +42,7 @@ public final class KafkaRegistryLog: RegistryLog {
                                                     configs: ["cleanup.policy": "compact"])])
         var producerConfig = KafkaProducerConfiguration(client: client)
         producerConfig.linger = .milliseconds(1)
-        producerConfig.compression = "none"
+        producerConfig.compression = .none
         let producer = try KafkaProducer(configuration: producerConfig)
         // Tail the log with short fetch waits: a write is answered only once it is read back.
         var tailing = client

@@ -112,11 +112,15 @@ struct KafkaIntegrationTests {
         try await consumer.close()
     }
 
-    @Test func rebalanceHookFailureSurfacesAtPoll() async throws {
+    @Test func rebalanceHookThatKeepsFailingIsRetriedThenFatal() async throws {
         let topic = Env.unique("hookfail")
         try await Env.createTopic(topic, partitions: 1)
         struct StoreDown: Error {}
-        let handler = KafkaRebalanceHandler(assigned: { _ in throw StoreDown() })
+        let calls = Mutex(0)
+        let handler = KafkaRebalanceHandler(attempts: 3, assigned: { _ in
+            calls.withLock { $0 += 1 }
+            throw StoreDown()
+        })
         let consumer = try Env.consumer(group: Env.unique("g"), handler: handler)
         try consumer.subscribe([topic])
         let clock = ContinuousClock()
@@ -126,8 +130,54 @@ struct KafkaIntegrationTests {
             do { _ = try await consumer.poll(timeout: .milliseconds(200)) } catch let e as KafkaError { surfaced = e }
         }
         #expect(surfaced?.code == .rebalanceHook)
-        #expect(try consumer.assignment().isEmpty)
+        #expect(surfaced?.isFatal == true, "partitions the group gave us but we cannot consume must fail the consumer")
+        #expect(calls.withLock { $0 } == 3)
+        // The failure stays: every later poll throws it too.
+        await #expect(throws: KafkaError.self) { _ = try await consumer.poll(timeout: .milliseconds(100)) }
         try await consumer.close()
+    }
+
+    @Test func rebalanceHookThatFailsOnceIsRetriedAndConsumes() async throws {
+        let topic = Env.unique("hookretry")
+        try await Env.createTopic(topic, partitions: 1)
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: try Env.client()))
+        _ = try await producer.send((0..<4).map { KafkaProducerRecord(topic: topic, partition: 0, value: [UInt8($0)]) })
+        try await producer.close()
+        struct Flaky: Error {}
+        let calls = Mutex(0)
+        let handler = KafkaRebalanceHandler(attempts: 3, assigned: { partitions in
+            let n = calls.withLock { $0 += 1; return $0 }
+            if n == 1 { throw Flaky() }
+            return Dictionary(uniqueKeysWithValues: partitions.map { ($0, KafkaOffset(1)) })
+        })
+        let consumer = try Env.consumer(group: Env.unique("g"), handler: handler)
+        try consumer.subscribe([topic])
+        let records = try await Env.drain(consumer, count: 3)
+        #expect(records.map(\.offset) == [1, 2, 3])
+        #expect(calls.withLock { $0 } == 2)
+        try await consumer.close()
+    }
+
+    @Test func hungRebalanceHookIsBoundedByItsTimeout() async throws {
+        let topic = Env.unique("hookhang")
+        try await Env.createTopic(topic, partitions: 1)
+        let handler = KafkaRebalanceHandler(attempts: 1, timeout: .milliseconds(500), assigned: { _ in
+            try await Task.sleep(for: .seconds(600))
+            return [:]
+        })
+        let consumer = try Env.consumer(group: Env.unique("g"), handler: handler)
+        try consumer.subscribe([topic])
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(30)
+        var surfaced: KafkaError?
+        while clock.now < deadline, surfaced == nil {
+            do { _ = try await consumer.poll(timeout: .milliseconds(200)) } catch let e as KafkaError { surfaced = e }
+        }
+        #expect(surfaced?.isFatal == true)
+        #expect(surfaced?.message.contains("did not finish within") == true, "\(String(describing: surfaced))")
+        let closeStart = clock.now
+        try await consumer.close()
+        #expect(clock.now - closeStart < .seconds(25), "close must not wait for the hung hook")
     }
 
     @Test func transactionsCommitAndAbort() async throws {
@@ -135,6 +185,8 @@ struct KafkaIntegrationTests {
         try await Env.createTopic(topic, partitions: 1)
         var config = KafkaProducerConfiguration(client: try Env.client())
         config.transactionalID = Env.unique("txn-producer")
+        // Long enough that records enqueued just before an abort are still in the client.
+        config.linger = .seconds(2)
         let producer = try KafkaProducer(configuration: config)
         try await producer.initTransactions()
 
@@ -145,12 +197,29 @@ struct KafkaIntegrationTests {
         try early.assign([KafkaTopicPartition(topic: topic, partition: 0): .beginning])
         let seenWhileOpen = try await Env.drain(early, count: 1, timeout: .seconds(3))
         #expect(seenWhileOpen.isEmpty, "an open transaction must be hidden from read_committed")
-        try await early.close()
         try await producer.commitTransaction()
+        // The same consumer, still open, then sees the committed records: it was fetching all along.
+        let seenAfterCommit = try await Env.drain(early, count: 3, timeout: .seconds(15))
+        #expect(seenAfterCommit.compactMap { $0.value.map { String(decoding: $0, as: UTF8.self) } } == ["committed-0", "committed-1", "committed-2"])
+        try await early.close()
 
         try producer.beginTransaction()
         _ = try await producer.send([KafkaProducerRecord(topic: topic, value: Array("aborted".utf8))])
         try await producer.abortTransaction()
+
+        // Records still queued in the client when the transaction aborts are never sent:
+        // their sends fail (an abort that behaved like a commit would deliver them).
+        try producer.beginTransaction()
+        let purged = Mutex<[Result<KafkaDeliveryReport, Error>]>([])
+        for i in 0..<3 {
+            try producer.enqueue(KafkaProducerRecord(topic: topic, value: Array("purged-\(i)".utf8))) { r in purged.withLock { $0.append(r) } }
+        }
+        try await producer.abortTransaction()
+        let clock = ContinuousClock()
+        let purgeDeadline = clock.now + .seconds(10)
+        while purged.withLock({ $0.count }) < 3, clock.now < purgeDeadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(purged.withLock { $0.count } == 3)
+        #expect(purged.withLock { $0.allSatisfy { if case .failure = $0 { true } else { false } } })
 
         try producer.beginTransaction()
         _ = try await producer.send([KafkaProducerRecord(topic: topic, value: Array("after-abort".utf8))])
@@ -161,6 +230,7 @@ struct KafkaIntegrationTests {
         try consumer.assign([KafkaTopicPartition(topic: topic, partition: 0): .beginning])
         let values = try await Env.drain(consumer, count: 5, timeout: .seconds(8)).compactMap { $0.value.map { String(decoding: $0, as: UTF8.self) } }
         #expect(Array(values.filter { $0 != "aborted" }) == ["committed-0", "committed-1", "committed-2", "after-abort"])
+        #expect(!values.contains { $0.hasPrefix("purged") })
         if values.contains("aborted") {
             // Broker gap (docs/test-broker.md): Tansu 0.6.0 delivers aborted records to read_committed consumers.
             print("broker gap: this broker delivers aborted transactional records to read_committed consumers; the abort itself succeeded")
