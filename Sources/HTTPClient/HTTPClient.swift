@@ -177,6 +177,14 @@ public final class HTTPClient: Sendable {
     }
 }
 
+/// Hooks for tests of the redirect rules.
+public enum HTTPClientTesting {
+    /// The request a redirect with `status` and `location` leads to, by the client's rules.
+    public static func nextRedirect(after request: HTTPRequest, status: Int, location: String) throws -> HTTPRequest {
+        try CurlRedirect.next(after: request, status: status, location: location)
+    }
+}
+
 /// Set when the waiting task is cancelled; libcurl's progress callback then aborts the transfer.
 final class CurlCancellation: @unchecked Sendable {
     private let lock = NSLock()

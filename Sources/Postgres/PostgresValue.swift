@@ -162,6 +162,7 @@ extension String: PostgresDecodable {
 extension Int: PostgresDecodable {}
 extension Int64: PostgresDecodable {}
 extension Int32: PostgresDecodable {}
+extension Int16: PostgresDecodable {}
 
 extension PostgresDecodable where Self: FixedWidthInteger {
     /// Reads an integer column (`int2`, `int4`, `int8`, or a count).
