@@ -12,7 +12,11 @@ let package = Package(
         .library(name: "ServiceSupport", targets: ["ServiceSupport"]),
         .library(name: "SchemaRegistry", targets: ["SchemaRegistry"]),
         .library(name: "SchemaRegistryClient", targets: ["SchemaRegistryClient"]),
+        .library(name: "PriceModel", targets: ["PriceModel"]),
+        .library(name: "PriceSources", targets: ["PriceSources"]),
+        .library(name: "PriceSink", targets: ["PriceSink"]),
         .executable(name: "schema-registry", targets: ["SchemaRegistryServer"]),
+        .executable(name: "price-sink", targets: ["PriceSinkServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -68,6 +72,26 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        // One adapter per price API: requests, paging and parsing as pure values (no I/O).
+        .target(name: "PriceSources"),
+
+        // The pipeline's records (Candle, FxRate), their schemas and topic names.
+        .target(name: "PriceModel", dependencies: ["Avro"]),
+
+        // The sink: decode, validate, derive, write to Postgres exactly once.
+        .target(name: "PriceSink", dependencies: [
+            "Avro", "Kafka", "Postgres", "PriceModel", "SchemaRegistryClient", "ServiceSupport",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .executableTarget(name: "PriceSinkServer", dependencies: [
+            "PriceSink", "PriceModel", "ServiceSupport", "Kafka", "Postgres", "SchemaRegistryClient",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
         // A loopback HTTP server for the HTTP client's and the registry client's tests.
         .target(name: "HTTPFixtureServer", dependencies: [
             .product(name: "NIOCore", package: "swift-nio"),
@@ -75,6 +99,11 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ], path: "Tests/Support/HTTPFixtureServer"),
 
+        .testTarget(name: "PriceSourcesTests", dependencies: ["PriceSources"]),
+        .testTarget(name: "PriceSinkTests", dependencies: [
+            "PriceSink", "PriceModel", "Avro", "Kafka", "Postgres", "SchemaRegistry", "SchemaRegistryClient", "ServiceSupport",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "AvroTests", dependencies: ["Avro"], resources: [.copy("Golden")]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"]),

@@ -33,8 +33,9 @@ public struct AvroBinaryValidator: Sendable {
     ///   - schema: the schema the bytes were written with.
     ///   - maxZeroSizeElements: the most items of zero-byte types (`null`, empty records,
     ///     zero-size fixed) accepted in one value, over all its arrays.
-    ///   - maxDepth: the deepest nesting of records, arrays and maps accepted (bounds the
-    ///     recursion through recursive schemas).
+    ///   - maxDepth: the deepest nesting of records, arrays and maps accepted. The walk itself
+    ///     uses no recursion; the limit protects the recursive decoders that read the value
+    ///     afterwards (avro-c, `AvroBinaryCodec`) from values of recursive schemas.
     public init(schema: AvroParsedSchema, maxZeroSizeElements: Int = 1_000_000, maxDepth: Int = 512) {
         self.schema = schema
         self.maxZeroSizeElements = max(0, maxZeroSizeElements)
@@ -53,7 +54,7 @@ public struct AvroBinaryValidator: Sendable {
     public func validate(_ bytes: UnsafeRawBufferPointer, wholeValue: Bool = true) throws -> Int {
         var walker = Walker(bytes: bytes, program: program, maxZeroSizeElements: maxZeroSizeElements, maxDepth: maxDepth)
         do throws(Failure) {
-            try walker.walk(program.root, depth: 0)
+            try walker.run(program.root)
         } catch {
             throw error.codecError
         }
@@ -128,7 +129,7 @@ extension AvroBinaryValidator {
                     case .boolean, .int, .long, .bytes, .string, .enumeration, .array, .map: new = 1
                     case .float: new = 4
                     case .double: new = 8
-                    case .fixed(let n): new = min(n, cap)
+                    case .fixed(let n): new = min(max(n, 0), cap)
                     case .record(let fields): new = fields.reduce(0) { min($0 + size[$1.node], cap) }
                     case .union(let branches): new = 1 + (branches.map { size[$0] }.min() ?? 0)
                     }
@@ -144,6 +145,7 @@ extension AvroBinaryValidator {
         }
     }
 
+    /// Builds a `Program`, giving each named type one node, however often it is referenced.
     struct Compiler {
         let schema: AvroParsedSchema
         var nodes: [Program.Node] = [.null, .boolean, .int, .long, .float, .double, .bytes, .string]
@@ -226,13 +228,12 @@ extension AvroBinaryValidator {
 // MARK: - Walking the bytes
 
 extension AvroBinaryValidator {
-    /// A problem found while walking, with the path built on the way back out
-    /// (so that nothing is allocated for paths unless a value is rejected).
+    /// A problem found while walking; `path` is filled in from the walker's frames.
     struct Failure: Error {
         var kind: AvroCodecError.Kind
         var reason: String
         var offset: Int
-        var reversedPath: [String] = []
+        var path = "/"
 
         init(_ kind: AvroCodecError.Kind, _ reason: String, at offset: Int) {
             self.kind = kind
@@ -240,25 +241,48 @@ extension AvroBinaryValidator {
             self.offset = offset
         }
 
-        func inside(_ segment: String) -> Failure {
-            var copy = self
-            copy.reversedPath.append(segment)
-            return copy
-        }
-
-        /// The path, with the middle of very deep paths left out.
-        var path: String {
-            let segments = Array(reversedPath.reversed())
-            guard segments.count > 24 else { return "/" + segments.joined(separator: "/") }
-            let omitted = segments.count - 16
-            return "/" + segments.prefix(8).joined(separator: "/") + "/…(\(omitted) more)…/" + segments.suffix(8).joined(separator: "/")
-        }
-
         var codecError: AvroCodecError {
             AvroCodecError(kind, "\(reason) at \(path) (byte \(offset))")
         }
     }
 
+    /// What a length-prefixed text is, for messages.
+    enum Text {
+        case string
+        case mapKey(entry: Int)
+    }
+
+    /// A record, array or map being walked (or, at the bottom, the value itself).
+    struct Frame {
+        enum Kind { case root, record, array, map }
+        var kind: Kind
+        /// A record's fields.
+        var fields: [Program.Field] = []
+        /// An array's item node, a map's value node, or the root's node.
+        var item = 0
+        /// The next field, or the overall index of the next item.
+        var next = 0
+        /// The overall index after the last item of the current block.
+        var end = 0
+        /// Whether item `next - 1` is being walked (false while a block header or key is read).
+        var inItem = false
+        /// The bytes of the key of map entry `next - 1`.
+        var key = 0..<0
+        var block = BlockHeader(count: 0)
+    }
+
+    /// A block's item count and, for a negative count, its declared size in bytes
+    /// (`declaredSize` is -1 otherwise) and where its items start.
+    struct BlockHeader {
+        var count: Int
+        var declaredSize = -1
+        var sizeOffset = -1
+        var start = 0
+    }
+
+    /// Walks the bytes of one value, depth first, with its own stack of frames rather than
+    /// recursion: the thread's stack use does not grow with nesting (in any build), and a
+    /// failure's path is read off the frames.
     struct Walker {
         let bytes: UnsafeRawBufferPointer
         let program: Program
@@ -276,158 +300,107 @@ extension AvroBinaryValidator {
 
         var left: Int { bytes.count - position }
 
-        /// Walks one value of `start`. Union branches are followed in the same frame, so the
-        /// stack grows only with records, arrays and maps, which `maxDepth` bounds.
-        mutating func walk(_ start: Int, depth: Int) throws(Failure) {
-            var node = start
-            while true {
-                switch program.nodes[node] {
-                case .null:
-                    return
-                case .boolean:
-                    let at = position
-                    try skip(1, "boolean")
-                    let b = bytes[at]
-                    guard b <= 1 else { throw Failure(.invalidBoolean, "boolean byte 0x\(String(b, radix: 16)) is neither 0 nor 1", at: at) }
-                    return
-                case .int:
-                    _ = try readInt("int")
-                    return
-                case .long:
-                    _ = try readLong("long")
-                    return
-                case .float:
-                    try skip(4, "float")
-                    return
-                case .double:
-                    try skip(8, "double")
-                    return
-                case .bytes:
-                    let count = try readLength("bytes length")
-                    position += count
-                    return
-                case .string:
-                    let count = try readLength("string length")
-                    try checkUTF8(count, "the string")
-                    return
-                case .fixed(let size):
-                    try skip(size, "fixed")
-                    return
-                case .enumeration(let symbolCount):
-                    let at = position
-                    let index = try readInt("enum index")
-                    guard index >= 0, Int(index) < symbolCount else {
-                        throw Failure(.enumIndexOutOfRange, "enum index \(index) is out of range for an enum of \(symbolCount) symbols", at: at)
-                    }
-                    return
-                case .union(let branches):
-                    let at = position
-                    let index = try readInt("union branch index")
-                    guard index >= 0, Int(index) < branches.count else {
-                        throw Failure(.unionIndexOutOfRange, "union branch index \(index) is out of range for a union of \(branches.count) branches", at: at)
-                    }
-                    node = branches[Int(index)]
-                case .record(let fields):
-                    let level = try enter(depth)
-                    for field in fields {
-                        do throws(Failure) {
-                            try walk(field.node, depth: level)
-                        } catch {
-                            throw error.inside("fields/\(field.name)")
-                        }
-                    }
-                    return
-                case .array(let items):
-                    let level = try enter(depth)
-                    try walkBlocks(items, isMap: false, depth: level)
-                    return
-                case .map(let values):
-                    let level = try enter(depth)
-                    try walkBlocks(values, isMap: true, depth: level)
-                    return
-                case .undefined(let name):
-                    throw Failure(.other, "the schema does not define the named type \(name)", at: position)
-                }
+        /// Walks one value of `root`.
+        mutating func run(_ root: Int) throws(Failure) {
+            var outer: [Frame] = []
+            var top = Frame(kind: .root, item: root)
+            do throws(Failure) {
+                try walk(outer: &outer, top: &top)
+            } catch {
+                var failure = error
+                failure.path = Self.path(of: outer + [top], bytes: bytes)
+                throw failure
             }
         }
 
-        func enter(_ depth: Int) throws(Failure) -> Int {
-            guard depth < maxDepth else { throw Failure(.tooDeep, "the value is nested deeper than \(maxDepth) levels", at: position) }
-            return depth + 1
-        }
-
-        /// Walks the blocks of an array or map: `count items` blocks ended by a zero count; a
-        /// negative count `-n` means n items preceded by the block's size in bytes.
-        mutating func walkBlocks(_ item: Int, isMap: Bool, depth: Int) throws(Failure) {
-            let what = isMap ? "map" : "array"
-            // A map entry is a key (at least its length byte) and a value.
-            let itemSize = min(program.minimumSize[item] + (isMap ? 1 : 0), Int(Int32.max))
-            var index = 0
+        /// The loop of the walk. The innermost frame is kept apart from the enclosing ones, so
+        /// that moving on to the next field or item changes a variable, not an array element
+        /// (which, unoptimised, costs an allocation each time).
+        mutating func walk(outer: inout [Frame], top: inout Frame) throws(Failure) {
+            var pending: Int?
             while true {
-                let countAt = position
-                var count = try readLong(isMap ? "map block count" : "array block count")
-                if count == 0 { return }
-                var room = left
-                var declaredSize: (size: Int, at: Int)?
-                if count < 0 {
-                    guard count != .min else { throw Failure(.invalidBlockCount, "\(what) block count \(count) cannot be negated", at: countAt) }
-                    count = -count
-                    let sizeAt = position
-                    let size = try readLong(isMap ? "map block size" : "array block size")
-                    guard size >= 0 else { throw Failure(.invalidBlockSize, "\(what) block size \(size) is negative", at: sizeAt) }
-                    guard size <= left else {
-                        throw Failure(.invalidBlockSize, "\(what) block size \(size) exceeds the \(left) bytes left", at: sizeAt)
+                if var node = pending {
+                    pending = nil
+                    while case .union(let branches) = program.nodes[node] {
+                        node = try branch(of: branches)
                     }
-                    room = Int(size)
-                    declaredSize = (Int(size), sizeAt)
+                    switch program.nodes[node] {
+                    case .record(let fields):
+                        guard outer.count < maxDepth else { throw .tooDeep(maxDepth, at: position) }
+                        outer.append(top)
+                        top = Frame(kind: .record, fields: fields)
+                    case .array(let items):
+                        guard outer.count < maxDepth else { throw .tooDeep(maxDepth, at: position) }
+                        outer.append(top)
+                        top = Frame(kind: .array, item: items)
+                    case .map(let values):
+                        guard outer.count < maxDepth else { throw .tooDeep(maxDepth, at: position) }
+                        outer.append(top)
+                        top = Frame(kind: .map, item: values)
+                    case .null, .boolean, .int, .long, .float, .double, .bytes, .string, .fixed, .enumeration, .undefined, .union:
+                        try walkLeaf(node)
+                    }
                 }
-                if itemSize > 0 {
-                    let (needed, overflow) = count.multipliedReportingOverflow(by: Int64(itemSize))
-                    guard !overflow, needed <= room else {
-                        let amount = overflow ? "more than \(Int64.max)" : "\(needed)"
-                        throw Failure(.invalidBlockCount, "\(what) block count \(count) needs at least \(amount) bytes but only \(room) are left", at: countAt)
+                // Find the next value to walk: the next field or item of the innermost frame.
+                switch top.kind {
+                case .root:
+                    guard top.next == 0 else { return }
+                    pending = top.item
+                    top.next = 1
+                case .record:
+                    guard top.next < top.fields.count else {
+                        top = outer.removeLast()
+                        continue
                     }
-                } else {
-                    guard count <= maxZeroSizeElements - zeroSizeElements else {
-                        throw Failure(.tooManyZeroSizeElements,
-                                      "\(what) block count \(count) of items encoded as no bytes exceeds the limit of \(maxZeroSizeElements) such items in a value"
-                                        + (zeroSizeElements > 0 ? " (\(zeroSizeElements) already seen)" : ""),
-                                      at: countAt)
+                    pending = top.fields[top.next].node
+                    top.next += 1
+                case .array, .map:
+                    let isMap = top.kind == .map
+                    top.inItem = false
+                    if top.next == top.end {
+                        try checkBlockSize(top.block, isMap: isMap)
+                        top.block = try readBlockHeader(top.item, isMap: isMap)
+                        guard top.block.count > 0 else {
+                            top = outer.removeLast()
+                            continue
+                        }
+                        top.end = top.next + top.block.count
                     }
-                    zeroSizeElements += Int(count)
-                }
-                let blockStart = position
-                for _ in 0..<Int(count) {
                     if isMap {
-                        let keyLength = try readLength("map key length")
-                        let keyStart = position
-                        try checkUTF8(keyLength, "the key of map entry \(index)")
-                        do throws(Failure) {
-                            try walk(item, depth: depth)
-                        } catch {
-                            throw error.inside(keySegment(keyStart, keyLength))
-                        }
-                    } else {
-                        do throws(Failure) {
-                            try walk(item, depth: depth)
-                        } catch {
-                            throw error.inside("\(index)")
-                        }
+                        top.key = try readKey(entry: top.next)
                     }
-                    index += 1
-                }
-                if let declaredSize, position - blockStart != declaredSize.size {
-                    throw Failure(.invalidBlockSize,
-                                  "\(what) block size \(declaredSize.size) does not match the \(position - blockStart) bytes its \(count) items take",
-                                  at: declaredSize.at)
+                    pending = top.item
+                    top.inItem = true
+                    top.next += 1
                 }
             }
+        }
+
+        /// The path of the value being walked: a field name, item index or map key per frame.
+        static func path(of frames: [Frame], bytes: UnsafeRawBufferPointer) -> String {
+            var segments: [String] = []
+            for frame in frames {
+                switch frame.kind {
+                case .record where frame.next > 0:
+                    segments.append("fields/\(frame.fields[frame.next - 1].name)")
+                case .array where frame.inItem:
+                    segments.append("\(frame.next - 1)")
+                case .map where frame.inItem:
+                    segments.append(keySegment(bytes, frame.key))
+                case .root, .record, .array, .map:
+                    break
+                }
+            }
+            // Very deep paths keep their ends.
+            guard segments.count > 24 else { return "/" + segments.joined(separator: "/") }
+            let omitted = segments.count - 16
+            return "/" + segments.prefix(8).joined(separator: "/") + "/…(\(omitted) more)…/" + segments.suffix(8).joined(separator: "/")
         }
 
         /// A map key as a path segment, escaped as in a JSON pointer.
-        func keySegment(_ start: Int, _ count: Int) -> String {
+        static func keySegment(_ bytes: UnsafeRawBufferPointer, _ key: Range<Int>) -> String {
             var segment = ""
-            for scalar in String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<start + count]), as: UTF8.self).unicodeScalars {
+            for scalar in String(decoding: UnsafeRawBufferPointer(rebasing: bytes[key]), as: UTF8.self).unicodeScalars {
                 switch scalar {
                 case "~": segment += "~0"
                 case "/": segment += "~1"
@@ -437,10 +410,102 @@ extension AvroBinaryValidator {
             return segment
         }
 
-        mutating func skip(_ count: Int, _ what: StaticString) throws(Failure) {
-            guard count <= left else {
-                throw Failure(.truncated, "the \(what) needs \(count) \(count == 1 ? "byte" : "bytes") but only \(left) are left", at: position)
+        /// Walks a value of a type that contains no other values.
+        mutating func walkLeaf(_ node: Int) throws(Failure) {
+            switch program.nodes[node] {
+            case .null:
+                return
+            case .boolean:
+                let at = position
+                try skip(1, "boolean")
+                guard bytes[at] <= 1 else { throw .invalidBoolean(bytes[at], at: at) }
+            case .int:
+                _ = try readInt("int")
+            case .long:
+                _ = try readLong("long")
+            case .float:
+                try skip(4, "float")
+            case .double:
+                try skip(8, "double")
+            case .bytes:
+                position += try readLength("bytes length")
+            case .string:
+                let count = try readLength("string length")
+                try checkUTF8(count, .string)
+            case .fixed(let size):
+                try skip(size, "fixed")
+            case .enumeration(let symbolCount):
+                let at = position
+                let index = try readInt("enum index")
+                guard index >= 0, Int(index) < symbolCount else { throw .enumIndex(index, symbolCount: symbolCount, at: at) }
+            case .undefined(let name):
+                throw .undefined(name, at: position)
+            case .union, .record, .array, .map:
+                preconditionFailure("walkLeaf is only called for types that contain no values")
             }
+        }
+
+        /// Reads a union's branch index and returns the branch's node.
+        mutating func branch(of branches: [Int]) throws(Failure) -> Int {
+            let at = position
+            let index = try readInt("union branch index")
+            guard index >= 0, Int(index) < branches.count else { throw .unionIndex(index, branchCount: branches.count, at: at) }
+            return branches[Int(index)]
+        }
+
+        /// For a block with a declared size, checks that its items took exactly that many bytes.
+        func checkBlockSize(_ header: BlockHeader, isMap: Bool) throws(Failure) {
+            guard header.declaredSize >= 0, position - header.start != header.declaredSize else { return }
+            throw .blockSizeMismatch(isMap: isMap, header.declaredSize, actual: position - header.start, count: header.count, at: header.sizeOffset)
+        }
+
+        /// Reads a block's count (and size) and checks that its items can fit in the bytes left:
+        /// count times the least size of an item, or for items encoded as no bytes, the limit
+        /// of such items in a value.
+        mutating func readBlockHeader(_ item: Int, isMap: Bool) throws(Failure) -> BlockHeader {
+            let countAt = position
+            var count = try readLong(isMap ? "map block count" : "array block count")
+            if count == 0 { return BlockHeader(count: 0) }
+            var room = left
+            var header = BlockHeader(count: 0)
+            if count < 0 {
+                guard count != .min else { throw .unnegatableBlockCount(isMap: isMap, at: countAt) }
+                count = -count
+                header.sizeOffset = position
+                let declared = try readLong(isMap ? "map block size" : "array block size")
+                guard declared >= 0, declared <= left else { throw .blockSize(isMap: isMap, declared, left: left, at: header.sizeOffset) }
+                room = Int(declared)
+                header.declaredSize = room
+            }
+            // A map entry is a key (at least its length byte) and a value.
+            let itemSize = min(program.minimumSize[item] + (isMap ? 1 : 0), Int(Int32.max))
+            if itemSize > 0 {
+                let (needed, overflow) = count.multipliedReportingOverflow(by: Int64(itemSize))
+                guard !overflow, needed <= room else {
+                    throw .blockCount(isMap: isMap, count, itemSize: itemSize, room: room, at: countAt)
+                }
+            } else {
+                guard count <= maxZeroSizeElements - zeroSizeElements else {
+                    throw .tooManyZeroSizeElements(isMap: isMap, count, limit: maxZeroSizeElements, seen: zeroSizeElements, at: countAt)
+                }
+                zeroSizeElements += Int(count)
+            }
+            header.count = Int(count)
+            header.start = position
+            return header
+        }
+
+        /// Reads and checks a map key; returns where its bytes are.
+        mutating func readKey(entry: Int) throws(Failure) -> Range<Int> {
+            let count = try readLength("map key length")
+            let start = position
+            try checkUTF8(count, .mapKey(entry: entry))
+            return start..<start + count
+        }
+
+        mutating func skip(_ count: Int, _ what: StaticString) throws(Failure) {
+            // A negative count only comes from a hand-built schema (the parser rejects it).
+            guard count >= 0, count <= left else { throw .truncated(what, needs: count, left: left, at: position) }
             position += count
         }
 
@@ -449,15 +514,14 @@ extension AvroBinaryValidator {
         mutating func readLength(_ what: StaticString) throws(Failure) -> Int {
             let at = position
             let length = try readLong(what)
-            guard length >= 0 else { throw Failure(.invalidLength, "the \(what) \(length) is negative", at: at) }
-            guard length <= left else { throw Failure(.invalidLength, "the \(what) \(length) exceeds the \(left) bytes left", at: at) }
+            guard length >= 0, length <= left else { throw .length(what, length, left: left, at: at) }
             return Int(length)
         }
 
         /// Checks that the next `count` bytes are well-formed UTF-8 and moves past them.
-        mutating func checkUTF8(_ count: Int, _ what: @autoclosure () -> String) throws(Failure) {
+        mutating func checkUTF8(_ count: Int, _ text: Text) throws(Failure) {
             if let bad = AvroBinaryValidator.firstInvalidUTF8(in: bytes, from: position, to: position + count) {
-                throw Failure(.invalidUTF8, "invalid UTF-8 in \(what()): byte 0x\(String(bytes[bad], radix: 16)) does not start a well-formed sequence", at: bad)
+                throw .invalidUTF8(text, byte: bytes[bad], at: bad)
             }
             position += count
         }
@@ -469,9 +533,7 @@ extension AvroBinaryValidator {
         mutating func readInt(_ what: StaticString) throws(Failure) -> Int32 {
             let at = position
             let value = Self.zigZag(try readVarint(what, maxBytes: 5))
-            guard let int = Int32(exactly: value) else {
-                throw Failure(.intOutOfRange, "the \(what) \(value) is outside the range of an int", at: at)
-            }
+            guard let int = Int32(exactly: value) else { throw .intOutOfRange(what, value, at: at) }
             return int
         }
 
@@ -481,14 +543,13 @@ extension AvroBinaryValidator {
             var value: UInt64 = 0
             var shift: UInt64 = 0
             while true {
-                guard position < bytes.count else { throw Failure(.truncated, "the input ends inside the \(what)", at: start) }
+                guard position < bytes.count else { throw .truncatedVarint(what, at: start) }
                 let b = bytes[position]
                 position += 1
-                let length = position - start
-                if length == maxBytes {
-                    guard b & 0x80 == 0 else { throw Failure(.malformedVarint, "the \(what) is a varint longer than \(maxBytes) bytes", at: start) }
+                if position - start == maxBytes {
+                    guard b & 0x80 == 0 else { throw .varintTooLong(what, maxBytes: maxBytes, at: start) }
                     // The tenth byte of a 64-bit varint holds only bit 63.
-                    guard maxBytes < 10 || b <= 1 else { throw Failure(.malformedVarint, "the \(what) varint overflows 64 bits", at: start) }
+                    guard maxBytes < 10 || b <= 1 else { throw .varintOverflow(what, at: start) }
                 }
                 value |= UInt64(b & 0x7F) << shift
                 if b & 0x80 == 0 { return value }
@@ -500,7 +561,95 @@ extension AvroBinaryValidator {
             Int64(bitPattern: (raw >> 1) ^ (0 &- (raw & 1)))
         }
     }
+}
 
+// MARK: - Messages
+
+extension AvroBinaryValidator.Failure {
+    static func truncated(_ what: StaticString, needs count: Int, left: Int, at offset: Int) -> Self {
+        Self(.truncated, "the \(what) needs \(count) \(count == 1 ? "byte" : "bytes") but only \(left) are left", at: offset)
+    }
+
+    static func truncatedVarint(_ what: StaticString, at offset: Int) -> Self {
+        Self(.truncated, "the input ends inside the \(what)", at: offset)
+    }
+
+    static func varintTooLong(_ what: StaticString, maxBytes: Int, at offset: Int) -> Self {
+        Self(.malformedVarint, "the \(what) is a varint longer than \(maxBytes) bytes", at: offset)
+    }
+
+    static func varintOverflow(_ what: StaticString, at offset: Int) -> Self {
+        Self(.malformedVarint, "the \(what) varint overflows 64 bits", at: offset)
+    }
+
+    static func intOutOfRange(_ what: StaticString, _ value: Int64, at offset: Int) -> Self {
+        Self(.intOutOfRange, "the \(what) \(value) is outside the range of an int", at: offset)
+    }
+
+    static func length(_ what: StaticString, _ length: Int64, left: Int, at offset: Int) -> Self {
+        length < 0
+            ? Self(.invalidLength, "the \(what) \(length) is negative", at: offset)
+            : Self(.invalidLength, "the \(what) \(length) exceeds the \(left) bytes left", at: offset)
+    }
+
+    static func invalidUTF8(_ text: AvroBinaryValidator.Text, byte: UInt8, at offset: Int) -> Self {
+        let what: String
+        switch text {
+        case .string: what = "the string"
+        case .mapKey(let entry): what = "the key of map entry \(entry)"
+        }
+        return Self(.invalidUTF8, "invalid UTF-8 in \(what): byte 0x\(String(byte, radix: 16)) does not start a well-formed sequence", at: offset)
+    }
+
+    static func invalidBoolean(_ byte: UInt8, at offset: Int) -> Self {
+        Self(.invalidBoolean, "boolean byte 0x\(String(byte, radix: 16)) is neither 0 nor 1", at: offset)
+    }
+
+    static func enumIndex(_ index: Int32, symbolCount: Int, at offset: Int) -> Self {
+        Self(.enumIndexOutOfRange, "enum index \(index) is out of range for an enum of \(symbolCount) symbols", at: offset)
+    }
+
+    static func unionIndex(_ index: Int32, branchCount: Int, at offset: Int) -> Self {
+        Self(.unionIndexOutOfRange, "union branch index \(index) is out of range for a union of \(branchCount) branches", at: offset)
+    }
+
+    static func undefined(_ name: String, at offset: Int) -> Self {
+        Self(.other, "the schema does not define the named type \(name)", at: offset)
+    }
+
+    static func tooDeep(_ maxDepth: Int, at offset: Int) -> Self {
+        Self(.tooDeep, "the value is nested deeper than \(maxDepth) levels", at: offset)
+    }
+
+    static func unnegatableBlockCount(isMap: Bool, at offset: Int) -> Self {
+        Self(.invalidBlockCount, "\(isMap ? "map" : "array") block count \(Int64.min) cannot be negated", at: offset)
+    }
+
+    static func blockSize(isMap: Bool, _ size: Int64, left: Int, at offset: Int) -> Self {
+        size < 0
+            ? Self(.invalidBlockSize, "\(isMap ? "map" : "array") block size \(size) is negative", at: offset)
+            : Self(.invalidBlockSize, "\(isMap ? "map" : "array") block size \(size) exceeds the \(left) bytes left", at: offset)
+    }
+
+    static func blockCount(isMap: Bool, _ count: Int64, itemSize: Int, room: Int, at offset: Int) -> Self {
+        let (needed, overflow) = count.multipliedReportingOverflow(by: Int64(itemSize))
+        let amount = overflow ? "more than \(Int64.max)" : "\(needed)"
+        return Self(.invalidBlockCount, "\(isMap ? "map" : "array") block count \(count) needs at least \(amount) bytes but only \(room) are left", at: offset)
+    }
+
+    static func tooManyZeroSizeElements(isMap: Bool, _ count: Int64, limit: Int, seen: Int, at offset: Int) -> Self {
+        Self(.tooManyZeroSizeElements,
+             "\(isMap ? "map" : "array") block count \(count) of items encoded as no bytes exceeds the limit of \(limit) such items in a value"
+                + (seen > 0 ? " (\(seen) already seen)" : ""),
+             at: offset)
+    }
+
+    static func blockSizeMismatch(isMap: Bool, _ size: Int, actual: Int, count: Int, at offset: Int) -> Self {
+        Self(.invalidBlockSize, "\(isMap ? "map" : "array") block size \(size) does not match the \(actual) bytes its \(count) items take", at: offset)
+    }
+}
+
+extension AvroBinaryValidator {
     /// The offset of the first byte in `start..<end` that does not begin a well-formed UTF-8
     /// sequence (Unicode Table 3-7: no overlong forms, surrogates or code points above U+10FFFF),
     /// or nil when the range is well formed.

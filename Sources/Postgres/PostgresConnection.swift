@@ -322,46 +322,46 @@ public final class PostgresConnection: @unchecked Sendable {
     public func copy(into table: String, columns: [String], rows: [[PostgresValue]]) async throws -> Int {
         for row in rows {
             if let reason = row.lazy.compactMap(\.invalidReason).first { throw PostgresError(.copy, "invalid COPY value: \(reason)") }
+            guard row.count == columns.count else {
+                throw PostgresError(.copy, "a COPY row has \(row.count) values for \(columns.count) columns")
+            }
         }
+        return try await copy(into: table, columns: columns) { encoder in
+            for row in rows {
+                encoder.beginRow()
+                for value in row { encoder.value(value) }
+            }
+        }
+    }
+
+    /// Bulk-loads rows that `encode` writes straight into the COPY buffer, with no value
+    /// boxed per row: call `beginRow()`, then one writer call per column.
+    /// - Returns: the number of rows copied.
+    /// - Throws: `PostgresError.copy` (for example a row with the wrong number of columns) or `.server`.
+    @discardableResult
+    public func copy(into table: String, columns: [String], encode: @escaping @Sendable (inout PostgresCopyEncoder) -> Void) async throws -> Int {
         let statement = "COPY \(PostgresIdentifier.quoted(table)) (\(columns.map(PostgresIdentifier.quoted).joined(separator: ", "))) FROM STDIN (FORMAT binary)"
+        let columnCount = columns.count
         return try await onQueue { conn in
+            var encoder = PostgresCopyEncoder(columns: columnCount)
+            encode(&encoder)
+            encoder.finish()
+            if let problem = encoder.problem { throw PostgresError(.copy, problem) }
             let start = PQexec(conn, statement)
             defer { PQclear(start) }
             guard PQresultStatus(start) == PGRES_COPY_IN else {
                 throw PostgresError.from(result: start, connection: conn, context: "COPY into \(table) failed")
             }
-            var buffer: [UInt8] = Array("PGCOPY\n".utf8) + [0xFF, 0x0D, 0x0A, 0x00] + [0, 0, 0, 0] + [0, 0, 0, 0]
-            buffer.reserveCapacity(1 << 20)
             var failure: PostgresError?
-            func flush() {
-                guard !buffer.isEmpty, failure == nil else { return }
-                let rc = buffer.withUnsafeBytes { PQputCopyData(conn, $0.baseAddress!.assumingMemoryBound(to: CChar.self), Int32($0.count)) }
-                if rc != 1 { failure = PostgresError(.copy, "sending COPY data failed: \(String(cString: PQerrorMessage(conn)).trimmingTrailingWhitespace())") }
-                buffer.removeAll(keepingCapacity: true)
-            }
-            for row in rows {
-                guard row.count == columns.count else {
-                    _ = PQputCopyEnd(conn, "row has the wrong number of columns")
-                    let end = PQgetResult(conn)
-                    PQclear(end)
-                    while let extra = PQgetResult(conn) { PQclear(extra) }
-                    throw PostgresError(.copy, "a COPY row has \(row.count) values for \(columns.count) columns")
+            encoder.buffer.withUnsafeBytes { all in
+                var offset = 0
+                while offset < all.count, failure == nil {
+                    let n = min(1 << 20, all.count - offset)
+                    let rc = PQputCopyData(conn, all.baseAddress!.advanced(by: offset).assumingMemoryBound(to: CChar.self), Int32(n))
+                    if rc != 1 { failure = PostgresError(.copy, "sending COPY data failed: \(String(cString: PQerrorMessage(conn)).trimmingTrailingWhitespace())") }
+                    offset += n
                 }
-                withUnsafeBytes(of: Int16(columns.count).bigEndian) { buffer.append(contentsOf: $0) }
-                for value in row {
-                    let lengthAt = buffer.count
-                    buffer.append(contentsOf: [0, 0, 0, 0])
-                    if value.appendBinary(to: &buffer) {
-                        let length = Int32(buffer.count - lengthAt - 4).bigEndian
-                        withUnsafeBytes(of: length) { for i in 0..<4 { buffer[lengthAt + i] = $0[i] } }
-                    } else {
-                        for i in 0..<4 { buffer[lengthAt + i] = 0xFF }
-                    }
-                }
-                if buffer.count >= 1 << 20 { flush() }
             }
-            buffer.append(contentsOf: [0xFF, 0xFF])
-            flush()
             _ = PQputCopyEnd(conn, failure == nil ? nil : "client failed to send data")
             var copied = 0
             var serverError: PostgresError?
@@ -376,6 +376,73 @@ public final class PostgresConnection: @unchecked Sendable {
             if let failure { throw failure }
             if let serverError { throw serverError }
             return copied
+        }
+    }
+}
+
+/// Writes rows in COPY's binary format into one reusable buffer.
+public struct PostgresCopyEncoder: Sendable {
+    /// The encoded stream so far.
+    public internal(set) var buffer: [UInt8]
+    let columns: Int
+    private var inRow = 0
+    private(set) var rows = 0
+    var problem: String?
+
+    init(columns: Int) {
+        self.columns = columns
+        buffer = Array("PGCOPY\n".utf8) + [0xFF, 0x0D, 0x0A, 0x00] + [0, 0, 0, 0] + [0, 0, 0, 0]
+        buffer.reserveCapacity(1 << 20)
+    }
+
+    private mutating func be<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.bigEndian) { buffer.append(contentsOf: $0) } }
+
+    private mutating func field() {
+        inRow += 1
+        if inRow > columns, problem == nil { problem = "a COPY row has more than \(columns) values" }
+    }
+
+    /// Starts a row; every row needs exactly one value per column.
+    public mutating func beginRow() {
+        if rows > 0 || inRow > 0, inRow != columns, problem == nil { problem = "a COPY row has \(inRow) values for \(columns) columns" }
+        inRow = 0
+        rows += 1
+        be(Int16(columns))
+    }
+
+    mutating func finish() {
+        if rows > 0, inRow != columns, problem == nil { problem = "a COPY row has \(inRow) values for \(columns) columns" }
+        be(Int16(-1))
+    }
+
+    public mutating func null() { field(); be(Int32(-1)) }
+    public mutating func text(_ s: String) {
+        field()
+        var s = s
+        s.withUTF8 { utf8 in
+            be(Int32(utf8.count))
+            buffer.append(contentsOf: utf8)
+        }
+    }
+    public mutating func double(_ d: Double) { field(); be(Int32(8)); be(d.bitPattern) }
+    public mutating func double(_ d: Double?) { if let d { double(d) } else { null() } }
+    public mutating func int64(_ i: Int64) { field(); be(Int32(8)); be(i) }
+    public mutating func int32(_ i: Int32) { field(); be(Int32(4)); be(i) }
+    public mutating func bool(_ b: Bool) { field(); be(Int32(1)); buffer.append(b ? 1 : 0) }
+    /// A `timestamptz` from milliseconds since the epoch.
+    public mutating func timestampMillis(_ ms: Int64) { field(); be(Int32(8)); be(ms &* 1000 &- PostgresValue.postgresEpochOffsetMicros) }
+    /// A `date` from days since 1970-01-01.
+    public mutating func date(daysSinceEpoch days: Int32) { field(); be(Int32(4)); be(days - 10_957) }
+    /// Any value, boxed.
+    public mutating func value(_ v: PostgresValue) {
+        field()
+        let lengthAt = buffer.count
+        buffer.append(contentsOf: [0, 0, 0, 0])
+        if v.appendBinary(to: &buffer) {
+            let length = Int32(buffer.count - lengthAt - 4).bigEndian
+            withUnsafeBytes(of: length) { for i in 0..<4 { buffer[lengthAt + i] = $0[i] } }
+        } else {
+            for i in 0..<4 { buffer[lengthAt + i] = 0xFF }
         }
     }
 }

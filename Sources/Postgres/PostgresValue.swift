@@ -19,6 +19,11 @@ public enum PostgresValue: Sendable, Hashable {
     case numeric(String)
     /// A `jsonb` document, as JSON text.
     case jsonb(String)
+    /// A `timestamptz` given as milliseconds since the epoch (exact).
+    case timestampMillis(Int64)
+    /// A one-dimensional array of values of the type with OID `elementOID` (for example
+    /// 25 for `text[]`, 701 for `float8[]`, 1184 for `timestamptz[]`); NULL elements allowed.
+    indirect case array([PostgresValue], elementOID: UInt32)
 
     /// Postgres type OID of the value.
     var typeOID: UInt32 {
@@ -35,6 +40,8 @@ public enum PostgresValue: Sendable, Hashable {
         case .date: return 1082
         case .numeric: return 1700
         case .jsonb: return 3802
+        case .timestampMillis: return 1184
+        case .array(_, let element): return PostgresValue.arrayOID(element: element)
         }
     }
 
@@ -63,8 +70,44 @@ public enum PostgresValue: Sendable, Hashable {
         case .jsonb(let json):
             out.append(1)
             out.append(contentsOf: json.utf8)
+        case .timestampMillis(let ms):
+            be(ms &* 1000 &- PostgresValue.postgresEpochOffsetMicros)
+        case .array(let elements, let element):
+            be(Int32(1))
+            be(Int32(elements.contains(.null) ? 1 : 0))
+            be(Int32(bitPattern: element))
+            be(Int32(elements.count))
+            be(Int32(1))
+            for e in elements {
+                let lengthAt = out.count
+                out.append(contentsOf: [0, 0, 0, 0])
+                if e.appendBinary(to: &out) {
+                    let length = Int32(out.count - lengthAt - 4).bigEndian
+                    withUnsafeBytes(of: length) { for i in 0..<4 { out[lengthAt + i] = $0[i] } }
+                } else {
+                    for i in 0..<4 { out[lengthAt + i] = 0xFF }
+                }
+            }
         }
         return true
+    }
+
+    /// The array type OID for an element type OID.
+    static func arrayOID(element: UInt32) -> UInt32 {
+        switch element {
+        case 16: return 1000
+        case 17: return 1001
+        case 21: return 1005
+        case 23: return 1007
+        case 20: return 1016
+        case 25: return 1009
+        case 701: return 1022
+        case 1082: return 1182
+        case 1184: return 1185
+        case 1700: return 1231
+        case 3802: return 3807
+        default: return 0
+        }
     }
 
     /// Why a value cannot be sent, or nil when it can.

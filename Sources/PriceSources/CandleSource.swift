@@ -71,5 +71,5 @@ public protocol FxSource: Sendable {
     /// One request for the fixings of `days` (inclusive); these APIs need no paging.
     func request(for pair: Instrument, days: ClosedRange<UTCDay>) throws(SourceError) -> SourceRequest
     /// Parses the answer. Days without a fixing are absent, never invented.
-    func parse(_ response: SourceResponse, for pair: Instrument) throws(SourceError) -> FxPage
+    func parse(_ response: SourceResponse, for pair: Instrument, now: Date) throws(SourceError) -> FxPage
 }

@@ -16,6 +16,16 @@ public struct RateLimit: Sendable, Equatable, CustomStringConvertible {
             self.countsWeight = countsWeight
         }
 
+        /// A request-count window.
+        public static func requests(_ limit: Int, per period: Duration) -> Window {
+            Window(limit: limit, period: period)
+        }
+
+        /// A request-weight window (Binance).
+        public static func weight(_ limit: Int, per period: Duration) -> Window {
+            Window(limit: limit, period: period, countsWeight: true)
+        }
+
         public var description: String {
             "\(limit) \(countsWeight ? "weight" : "requests")/\(period.components.seconds) s"
         }
@@ -30,11 +40,6 @@ public struct RateLimit: Sendable, Equatable, CustomStringConvertible {
     public init(windows: [Window], note: String) {
         self.windows = windows
         self.note = note
-    }
-
-    /// A request-count window.
-    public static func requests(_ limit: Int, per period: Duration) -> Window {
-        Window(limit: limit, period: period)
     }
 
     public var description: String {

@@ -20,6 +20,18 @@ enum Timestamps {
         return value
     }
 
+    /// The day of a row's time in seconds, when plausible (for rows rejected while reading).
+    static func day(seconds json: JSON?) -> UTCDay? {
+        guard let value = json?.int64, value >= 0, value < unitThreshold else { return nil }
+        return UTCDay(containingMillis: value * 1000)
+    }
+
+    /// The day of a row's time in milliseconds, when plausible.
+    static func day(millis json: JSON?) -> UTCDay? {
+        guard let value = json?.int64, value >= unitThreshold else { return nil }
+        return UTCDay(containingMillis: value)
+    }
+
     /// `YYYY-MM-DD[T| ]HH:MM:SS[.fraction][Z]`, always UTC, to milliseconds.
     static func millis(isoDateTime text: String) -> Int64? {
         let bytes = Array(text.utf8)

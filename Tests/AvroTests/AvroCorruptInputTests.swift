@@ -238,6 +238,8 @@ struct AvroCorruptInputTests {
         #expect(error.message.contains("at " + String(repeating: "/fields/next", count: 8) + " (byte 16)"), "\(error.message)")
 
         #expect(try AvroBinaryValidator(schema: parsed).validate(Self.linkedListBytes(512)) == 1024)
+        // The walk does not recurse: a raised limit costs no thread stack.
+        #expect(try AvroBinaryValidator(schema: parsed, maxDepth: 100_000).validate(Self.linkedListBytes(100_000)) == 200_000)
         let codec = try AvroBinaryCodec(schema: parsed)
         let deep = try #require(throws: AvroCodecError.self) { try codec.decode(Self.linkedListBytes(600)) }
         #expect(deep.kind == .tooDeep)

@@ -1,0 +1,333 @@
+import Foundation
+import Kafka
+import Logging
+import Postgres
+import PriceModel
+import ServiceLifecycle
+import ServiceSupport
+import Synchronization
+
+/// The sink: a consumer-group member that reads candles and rates, decodes and validates
+/// them, and writes them to Postgres with exactly-once effect (architecture.md). Each batch's
+/// rows and its `sink_offsets` compare-and-set commit in one transaction; records that cannot
+/// be stored go to the dead-letter topic, flushed before that commit.
+public final class PriceSinkService: Service, Sendable {
+    public let configuration: SinkConfiguration
+    private let decoder: SinkRecordDecoder
+    private let readiness: ServiceReadiness
+    private let logger: Logger
+    private let partitions = SinkPartitions()
+    private let metrics = SinkMetrics()
+    private let stopping = Mutex(false)
+    private let consumerBox = SinkConsumerRef()
+
+    public init(configuration: SinkConfiguration, schemas: any WriterSchemaSource, readiness: ServiceReadiness, logger: Logger) {
+        self.configuration = configuration
+        decoder = SinkRecordDecoder(schemas: schemas)
+        self.readiness = readiness
+        self.logger = logger
+    }
+
+    /// Asks the loop to stop after the batch in progress (SIGTERM does this too).
+    public func stop() { stopping.withLock { $0 = true } }
+
+    private var isStopping: Bool { stopping.withLock { $0 } }
+
+    public func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await runLoop()
+        } onGracefulShutdown: {
+            self.stop()
+        }
+    }
+
+    /// Connects (waiting for Postgres with backoff), applies migrations, creates missing
+    /// topics, then consumes until stopped.
+    private func runLoop() async throws {
+        let config = configuration
+        readiness.markNotReady("connecting to Postgres")
+        let db = SinkConnection(url: config.databaseURL, statementTimeout: config.statementTimeout, logger: logger)
+        try await Warehouse.migrate(try await db.connection())
+        let admin = try KafkaAdmin(configuration: config.kafka)
+        try await admin.createTopics([
+            KafkaNewTopic(name: config.candleTopic, partitions: config.candlePartitions, replicationFactor: config.replicationFactor),
+            KafkaNewTopic(name: config.fxTopic, partitions: config.fxPartitions, replicationFactor: config.replicationFactor),
+            KafkaNewTopic(name: config.dlqTopic, partitions: config.candlePartitions, replicationFactor: config.replicationFactor),
+        ])
+
+        let hookDB = SinkConnection(url: config.databaseURL, statementTimeout: .seconds(15), logger: logger)
+        let partitions = self.partitions, metrics = self.metrics, consumerBox = self.consumerBox, logger = self.logger
+        let group = config.group
+        let handler = KafkaRebalanceHandler(attempts: 3, timeout: .seconds(20), assigned: { assigned in
+            let stored = try await Warehouse.storedOffsets(try await hookDB.connection(), group: group, partitions: assigned)
+            let generation = consumerBox.consumer?.assignmentGeneration ?? 0
+            partitions.assigned(stored, generation: generation)
+            metrics.rebalances.increment()
+            metrics.assignedPartitions.record(partitions.owned.count)
+            logger.info("assigned", metadata: ["partitions": "\(stored.map { "\($0.key)@\($0.value.map(String.init) ?? "earliest")" }.sorted())"])
+            return stored.mapValues { $0.map(KafkaOffset.init) ?? .beginning }
+        }, revoked: { revoked, lost in
+            partitions.revoked(revoked)
+            metrics.assignedPartitions.record(partitions.owned.count)
+            logger.info("revoked", metadata: ["partitions": "\(revoked.map(\.description).sorted())", "lost": "\(lost)"])
+        })
+        var consumerConfig = KafkaConsumerConfiguration(client: config.kafka, groupID: group)
+        consumerConfig.rebalanceHandler = handler
+        consumerConfig.sessionTimeout = config.sessionTimeout
+        consumerConfig.heartbeatInterval = min(.seconds(1), config.sessionTimeout / 4)
+        consumerConfig.isolationLevel = .readCommitted
+        // The sink applies its own configuration last, so that a raw property cannot turn
+        // auto-commit back on.
+        consumerConfig.client.properties["enable.auto.commit"] = "false"
+        let consumer = try KafkaConsumer(configuration: consumerConfig)
+        consumerBox.consumer = consumer
+        var producerConfig = KafkaProducerConfiguration(client: config.kafka)
+        producerConfig.linger = .milliseconds(1)
+        let dlq = try KafkaProducer(configuration: producerConfig)
+
+        try consumer.subscribe(config.topics)
+        logger.info("consuming", metadata: ["group": "\(group)", "topics": "\(config.topics)"])
+        var failure: Error?
+        do {
+            try await consume(consumer: consumer, dlq: dlq, db: db)
+        } catch {
+            failure = error
+            logger.error("the sink stops: \(error)")
+        }
+        readiness.markNotReady("stopping")
+        do { try await consumer.close() } catch { logger.warning("leaving the group failed: \(error)") }
+        do { try await dlq.close(timeout: .seconds(10)) } catch { logger.warning("closing the dead-letter producer failed: \(error)") }
+        await db.close()
+        await hookDB.close()
+        if let failure { throw failure }
+        logger.info("stopped")
+    }
+
+    private func consume(consumer: KafkaConsumer, dlq: KafkaProducer, db: SinkConnection) async throws {
+        let config = configuration
+        var warehouse: Warehouse?
+        let clock = ContinuousClock()
+        var nextWatch = clock.now + .seconds(5)
+        while !isStopping {
+            let batch = try await consumer.pollBatch(maxRecords: config.maxBatchRecords, maxBytes: config.maxBatchBytes,
+                                                     timeout: config.maxBatchWait)
+            updateReadiness(db: db)
+            var moved: Set<KafkaTopicPartition> = []
+            if clock.now >= nextWatch {
+                nextWatch = clock.now + .seconds(5)
+                moved = await followStoredOffsets(consumer: consumer, db: db)
+            }
+            guard !batch.records.isEmpty else { continue }
+            var (records, dropped) = partitions.writable(batch.records, readAt: batch.generation)
+            if !moved.isEmpty {
+                // Read before the seek: these records are read again from the new position.
+                let before = records.count
+                records.removeAll { moved.contains($0.topicPartition) }
+                dropped += before - records.count
+            }
+            if dropped > 0 {
+                metrics.recordsDropped.increment(by: dropped)
+                metrics.batchesDropped.increment()
+                logger.info("dropped records read before a rebalance", metadata: ["records": "\(dropped)"])
+            }
+            guard !records.isEmpty else { continue }
+            metrics.recordsRead.increment(by: records.count)
+            let items = try await decodeAll(records)
+            try await writeWithRetry(items: items, consumer: consumer, dlq: dlq, db: db, warehouse: &warehouse)
+        }
+    }
+
+    /// Someone else moved the stored offsets of partitions we own (`price-sink replay`):
+    /// re-read from there. Quiet partitions would otherwise never notice.
+    /// - Returns: the partitions whose position moved.
+    private func followStoredOffsets(consumer: KafkaConsumer, db: SinkConnection) async -> Set<KafkaTopicPartition> {
+        let owned = Array(partitions.owned)
+        guard !owned.isEmpty, let connection = try? await db.connection(),
+              let stored = try? await Warehouse.storedOffsets(connection, group: configuration.group, partitions: owned) else { return [] }
+        let expected = partitions.expected(owned)
+        var seeks: [KafkaTopicPartition: KafkaOffset] = [:]
+        for tp in owned where (stored[tp] ?? nil) != (expected[tp] ?? nil) {
+            seeks[tp] = (stored[tp] ?? nil).map(KafkaOffset.init) ?? .beginning
+        }
+        guard !seeks.isEmpty else { return [] }
+        partitions.reload(stored.filter { seeks[$0.key] != nil })
+        logger.info("stored offsets moved (replay): re-reading", metadata: ["partitions": "\(seeks.map { "\($0.key)@\($0.value)" }.sorted())"])
+        do { try await consumer.seek(seeks) } catch { logger.warning("seeking after a replay failed: \(error)") }
+        return Set(seeks.keys)
+    }
+
+    private func updateReadiness(db: SinkConnection) {
+        if !db.isUsable {
+            readiness.markNotReady("Postgres is unreachable")
+        } else if partitions.owned.isEmpty {
+            readiness.markNotReady("no partitions assigned")
+        } else if !readiness.isReady {
+            readiness.markReady()
+        }
+    }
+
+    /// Decodes every record; waits (with backoff) while the registry cannot be asked: a
+    /// registry outage is never a reason to dead-letter.
+    private func decodeAll(_ records: [KafkaRecord]) async throws -> [(KafkaRecord, Result<SinkBatch.Decoded, DeadLetterReason>)] {
+        var out: [(KafkaRecord, Result<SinkBatch.Decoded, DeadLetterReason>)] = []
+        out.reserveCapacity(records.count)
+        let candleTopic = configuration.candleTopic
+        for record in records {
+            var wait = Duration.milliseconds(200)
+            while true {
+                do {
+                    if record.topic == candleTopic {
+                        let value = try await decoder.decode(record.value, reader: .candle)
+                        out.append((record, .success(.candle(try Candle(avro: value)))))
+                    } else {
+                        let value = try await decoder.decode(record.value, reader: .fxRate)
+                        out.append((record, .success(.rate(try FxRate(avro: value)))))
+                    }
+                    break
+                } catch let reason as DeadLetterReason {
+                    out.append((record, .failure(reason)))
+                    break
+                } catch let shape as RecordShapeError {
+                    out.append((record, .failure(DeadLetterReason(stage: "decode", kind: "unresolvable_schema", message: shape.message))))
+                    break
+                } catch let unavailable as RegistryUnavailable {
+                    readiness.markNotReady("\(unavailable)")
+                    logger.warning("waiting for the schema registry: \(unavailable)")
+                    if isStopping { throw unavailable }
+                    try await Task.sleep(for: wait)
+                    wait = min(wait * 2, .seconds(10))
+                }
+            }
+        }
+        return out
+    }
+
+    private func writeWithRetry(items: [(KafkaRecord, Result<SinkBatch.Decoded, DeadLetterReason>)], consumer: KafkaConsumer,
+                                dlq: KafkaProducer, db: SinkConnection, warehouse: inout Warehouse?) async throws {
+        let config = configuration
+        var items = items
+        var wait = Duration.milliseconds(200)
+        let clock = ContinuousClock()
+        while !items.isEmpty {
+            let batch = SinkBatch.build(items, now: Int64(Date().timeIntervalSince1970 * 1000))
+            let start = clock.now
+            do {
+                let connection = try await db.connection()
+                if warehouse?.connection !== connection { warehouse = Warehouse(connection: connection, logger: logger) }
+                let expected = partitions.expected(batch.nextOffsets.keys)
+                let deadLetters = batch.deadLetters, dlqTopic = config.dlqTopic
+                let outcome = try await warehouse!.write(batch, group: config.group, expected: expected) {
+                    try await PriceSinkService.produce(deadLetters, to: dlqTopic, with: dlq)
+                }
+                switch outcome {
+                case .committed:
+                    partitions.committed(batch.nextOffsets)
+                    record(batch, path: warehouse!.lastPath, took: clock.now - start, consumer: consumer)
+                    // For lag monitoring only: Postgres holds the truth.
+                    do { try await consumer.commit(batch.nextOffsets) } catch { logger.debug("committing offsets to Kafka failed: \(error)") }
+                    return
+                case .staleOffsets(let stale):
+                    metrics.batchesDropped.increment()
+                    let stored = try await Warehouse.storedOffsets(connection, group: config.group, partitions: stale)
+                    partitions.reload(stored)
+                    let owned = partitions.owned
+                    var seeks: [KafkaTopicPartition: KafkaOffset] = [:]
+                    for (tp, offset) in stored where owned.contains(tp) { seeks[tp] = offset.map(KafkaOffset.init) ?? .beginning }
+                    logger.warning("another member wrote these partitions: dropping their records and re-reading from the stored offsets",
+                                   metadata: ["partitions": "\(stale.map(\.description).sorted())"])
+                    if !seeks.isEmpty { try? await consumer.seek(seeks) }
+                    let staleSet = Set(stale)
+                    items.removeAll { staleSet.contains($0.0.topicPartition) }
+                }
+            } catch let error as KafkaError where error.isFatal {
+                throw error
+            } catch {
+                if isStopping && !db.isUsable { throw error }
+                metrics.retries.increment()
+                readiness.markNotReady("writing a batch failed, retrying: \(error)")
+                logger.error("writing a batch failed; rolled back, retrying in \(wait): \(error)")
+                try await Task.sleep(for: wait)
+                wait = min(wait * 2, .seconds(10))
+            }
+        }
+    }
+
+    private func record(_ batch: SinkBatch, path: WarehouseWritePath, took: Duration, consumer: KafkaConsumer) {
+        metrics.batches.increment()
+        metrics.batchSize.record(batch.recordCount)
+        metrics.rowsWritten.increment(by: batch.candles.count)
+        metrics.ratesWritten.increment(by: batch.rates.count)
+        metrics.path(path).increment()
+        metrics.batchSeconds.recordNanoseconds(took.nanoseconds)
+        for dl in batch.deadLetters { metrics.deadLettered(dl.reason.kind, stage: dl.reason.stage).increment() }
+        for (tp, next) in batch.nextOffsets {
+            if let marks = consumer.cachedWatermarks(tp) { metrics.lag(tp.topic, tp.partition).record(max(0, marks.high - next)) }
+        }
+        logger.debug("batch committed", metadata: ["records": "\(batch.recordCount)", "rows": "\(batch.candles.count)",
+                                                   "rates": "\(batch.rates.count)", "dead_letters": "\(batch.deadLetters.count)",
+                                                   "path": "\(path.rawValue)"])
+    }
+
+    /// Produces dead letters and waits for every acknowledgement.
+    static func produce(_ deadLetters: [DeadLetter], to topic: String, with producer: KafkaProducer) async throws {
+        guard !deadLetters.isEmpty else { return }
+        let records = deadLetters.map { dl in
+            KafkaProducerRecord(topic: topic, key: dl.record.key, value: dl.record.value, headers: dl.record.headers + [
+                KafkaHeader(key: DeadLetterHeaders.reason, value: Array(dl.reason.description.utf8)),
+                KafkaHeader(key: DeadLetterHeaders.stage, value: Array(dl.reason.stage.utf8)),
+                KafkaHeader(key: DeadLetterHeaders.sourceTopic, value: Array(dl.record.topic.utf8)),
+                KafkaHeader(key: DeadLetterHeaders.sourcePartition, value: Array(String(dl.record.partition).utf8)),
+                KafkaHeader(key: DeadLetterHeaders.sourceOffset, value: Array(String(dl.record.offset).utf8)),
+            ])
+        }
+        _ = try await producer.send(records)
+    }
+}
+
+/// The consumer, for the rebalance hook, which is created before it.
+final class SinkConsumerRef: Sendable {
+    private let value = Mutex<KafkaConsumer?>(nil)
+    var consumer: KafkaConsumer? {
+        get { value.withLock { $0 } }
+        set { value.withLock { $0 = newValue } }
+    }
+}
+
+/// One Postgres connection that is re-established (with backoff) after it was lost.
+final class SinkConnection: Sendable {
+    private let url: String
+    private let statementTimeout: Duration
+    private let logger: Logger
+    private let current = Mutex<PostgresConnection?>(nil)
+
+    init(url: String, statementTimeout: Duration, logger: Logger) {
+        self.url = url
+        self.statementTimeout = statementTimeout
+        self.logger = logger
+    }
+
+    var isUsable: Bool { current.withLock { $0?.isUsable ?? false } }
+
+    /// The connection, reconnecting when it is missing or broken.
+    func connection() async throws -> PostgresConnection {
+        if let c = current.withLock({ $0 }), c.isUsable { return c }
+        let fresh = try await PostgresConnection.connect(url: url, retryFor: .seconds(3600 * 24 * 365), statementTimeout: statementTimeout, logger: logger)
+        let old = current.withLock { existing -> PostgresConnection? in
+            defer { existing = fresh }
+            return existing
+        }
+        if let old { await old.close() }
+        return fresh
+    }
+
+    func close() async {
+        if let c = current.withLock({ $0 }) { await c.close() }
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (s, atto) = components
+        return s * 1_000_000_000 + atto / 1_000_000_000
+    }
+}

@@ -1,0 +1,160 @@
+import Foundation
+import Kafka
+import Logging
+import Postgres
+import SchemaRegistryClient
+
+/// `price-sink status`: where each partition stands.
+public struct SinkStatus: Sendable {
+    public struct Partition: Sendable {
+        public var partition: KafkaTopicPartition
+        public var endOffset: Int64
+        public var storedNextOffset: Int64?
+        /// Records not yet in Postgres.
+        public var lag: Int64 { max(0, endOffset - (storedNextOffset ?? 0)) }
+    }
+    public var group: String
+    public var partitions: [Partition]
+    /// Rows per source, base and quote: (rows, first day, last day).
+    public var rows: [(source: String, base: String, quote: String, rows: Int64, first: String, last: String)]
+    public var deadLetters: Int64
+
+    public var totalLag: Int64 { partitions.reduce(0) { $0 + $1.lag } }
+
+    /// Reads the broker's end offsets, the stored offsets and the row counts.
+    public static func collect(configuration config: SinkConfiguration) async throws -> SinkStatus {
+        let admin = try KafkaAdmin(configuration: config.kafka)
+        var ends: [KafkaTopicPartition: Int64] = [:]
+        let topics = try await admin.listTopics()
+        for topic in config.topics where topics[topic] != nil {
+            ends.merge(try await admin.endOffsets(topic: topic)) { a, _ in a }
+        }
+        var dead: Int64 = 0
+        if topics[config.dlqTopic] != nil {
+            dead = try await admin.endOffsets(topic: config.dlqTopic).values.reduce(0, +)
+        }
+        let db = try await PostgresConnection.connect(url: config.databaseURL, logger: config.kafka.logger)
+        defer { Task { await db.close() } }
+        let migrated = try await db.query("SELECT to_regclass('sink_offsets') IS NOT NULL AS present").rows.first?.decode("present", as: Bool.self) ?? false
+        let stored = migrated ? try await Warehouse.storedOffsets(db, group: config.group, partitions: Array(ends.keys)) : [:]
+        let partitions = ends.keys.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }.map {
+            Partition(partition: $0, endOffset: ends[$0] ?? 0, storedNextOffset: stored[$0] ?? nil)
+        }
+        var rows: [(String, String, String, Int64, String, String)] = []
+        if migrated {
+            for row in try await db.query("""
+                SELECT source, base, quote, count(*) AS n, min(open_time)::date::text AS first, max(open_time)::date::text AS last
+                FROM prices GROUP BY source, base, quote ORDER BY source, base, quote
+                """).rows {
+                rows.append((try row.decode("source"), try row.decode("base"), try row.decode("quote"), try row.decode("n"),
+                             try row.decode("first"), try row.decode("last")))
+            }
+        }
+        return SinkStatus(group: config.group, partitions: partitions, rows: rows.map { ($0.0, $0.1, $0.2, $0.3, $0.4, $0.5) }, deadLetters: dead)
+    }
+
+    /// A plain-text report.
+    public var rendered: String {
+        var out = "group \(group)\n"
+        out += "topic                partition   end offset  stored next        lag\n"
+        for p in partitions {
+            out += "\(p.partition.topic.padding(toLength: 20, withPad: " ", startingAt: 0)) \(pad(p.partition.partition, 9)) \(pad(p.endOffset, 12)) \(pad(p.storedNextOffset.map(String.init) ?? "-", 12)) \(pad(p.lag, 10))\n"
+        }
+        out += "total lag \(totalLag); dead letters \(deadLetters)\n"
+        for r in rows { out += "rows \(r.source) \(r.base)/\(r.quote): \(r.rows) (\(r.first) … \(r.last))\n" }
+        return out
+    }
+
+    private func pad(_ v: some CustomStringConvertible, _ width: Int) -> String {
+        let s = v.description
+        return String(repeating: " ", count: max(0, width - s.count)) + s
+    }
+}
+
+/// `price-sink replay`: move a group's stored offsets so that its sinks re-consume.
+public enum SinkReplay {
+    public enum Start: Sendable {
+        case earliest
+        /// Milliseconds since the epoch.
+        case time(Int64)
+    }
+
+    /// Resets the stored offsets of every partition of the sink's topics.
+    /// - Returns: how many partitions were reset.
+    public static func reset(configuration config: SinkConfiguration, from start: Start) async throws -> Int {
+        let db = try await PostgresConnection.connect(url: config.databaseURL, logger: config.kafka.logger)
+        defer { Task { await db.close() } }
+        try await Warehouse.migrate(db)
+        switch start {
+        case .earliest:
+            // No stored offset means "from the earliest offset" (architecture.md).
+            return try await db.query("DELETE FROM sink_offsets WHERE consumer_group = $1 AND topic = ANY($2)",
+                                      [.text(config.group), .array(config.topics.map { .text($0) }, elementOID: 25)]).affectedRows
+        case .time(let millis):
+            let admin = try KafkaAdmin(configuration: config.kafka)
+            var times: [KafkaTopicPartition: Int64] = [:]
+            for topic in config.topics {
+                for tp in try await admin.endOffsets(topic: topic).keys { times[tp] = millis }
+            }
+            let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(client: config.kafka, groupID: config.group + "-replay-lookup"))
+            let offsets = try await consumer.offsets(forTimes: times)
+            try await consumer.close()
+            let ends = try await withThrowingTaskGroup(of: [KafkaTopicPartition: Int64].self) { group in
+                for topic in config.topics { group.addTask { try await admin.endOffsets(topic: topic) } }
+                var all: [KafkaTopicPartition: Int64] = [:]
+                for try await e in group { all.merge(e) { a, _ in a } }
+                return all
+            }
+            var statements: [PostgresConnection.Statement] = [.init("BEGIN")]
+            for (tp, offset) in offsets {
+                // No record at or after the time: start at the end.
+                let next = offset ?? ends[tp] ?? 0
+                statements.append(.init("""
+                    INSERT INTO sink_offsets (consumer_group, topic, partition, next_offset) VALUES ($1, $2, $3, $4)
+                    ON CONFLICT (consumer_group, topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now()
+                    """, [.text(config.group), .text(tp.topic), .int32(tp.partition), .int64(next)]))
+            }
+            statements.append(.init("COMMIT"))
+            try await db.pipeline(statements)
+            return offsets.count
+        }
+    }
+}
+
+/// `price-sink check`: one line per dependency.
+public enum SinkCheck {
+    public struct Result: Sendable {
+        public var ok: Bool
+        public var name: String
+        public var detail: String
+        public var rendered: String { "\(ok ? "ok  " : "FAIL") \(name): \(detail)" }
+    }
+
+    public static func run(configuration config: SinkConfiguration, registry: SchemaRegistryClient.Configuration) async -> [Result] {
+        var results: [Result] = []
+        do {
+            let db = try await PostgresConnection.connect(url: config.databaseURL, logger: config.kafka.logger)
+            let version = try await db.query("SHOW server_version").rows.first?.decode("server_version", as: String.self) ?? "?"
+            await db.close()
+            results.append(Result(ok: true, name: "postgres", detail: "reachable (server \(version))"))
+        } catch {
+            results.append(Result(ok: false, name: "postgres", detail: "\(error) — check DATABASE_URL and that the server accepts connections"))
+        }
+        do {
+            let admin = try KafkaAdmin(configuration: config.kafka)
+            let topics = try await admin.listTopics(timeout: .seconds(5))
+            let missing = config.topics.filter { topics[$0] == nil }
+            results.append(Result(ok: true, name: "kafka", detail: "reachable (\(topics.count) topics\(missing.isEmpty ? "" : "; the sink will create \(missing.joined(separator: ", "))"))"))
+        } catch {
+            results.append(Result(ok: false, name: "kafka", detail: "\(error) — check KAFKA_BOOTSTRAP_SERVERS and KAFKA_PROPERTIES (TLS/SASL)"))
+        }
+        do {
+            let client = SchemaRegistryClient(configuration: registry)
+            let subjects = try await client.subjects()
+            results.append(Result(ok: true, name: "schema registry", detail: "reachable (\(subjects.count) subjects)"))
+        } catch {
+            results.append(Result(ok: false, name: "schema registry", detail: "\(error) — check SCHEMA_REGISTRY_URL and its credentials"))
+        }
+        return results
+    }
+}
