@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "PriceSink", targets: ["PriceSink"]),
         .executable(name: "schema-registry", targets: ["SchemaRegistryServer"]),
         .executable(name: "price-sink", targets: ["PriceSinkServer"]),
+        .executable(name: "price-producer", targets: ["PriceProducerServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -78,6 +79,20 @@ let package = Package(
         // The pipeline's records (Candle, FxRate), their schemas and topic names.
         .target(name: "PriceModel", dependencies: ["Avro"]),
 
+        // The producer: rate-limited fetching, paging, cursors and transactional publishing.
+        .target(name: "PriceProducer", dependencies: [
+            "Avro", "Kafka", "HTTPClient", "PriceModel", "PriceSources", "SchemaRegistryClient", "ServiceSupport",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .executableTarget(name: "PriceProducerServer", dependencies: [
+            "PriceProducer", "PriceSources", "ServiceSupport", "Kafka", "SchemaRegistryClient",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
         // The sink: decode, validate, derive, write to Postgres exactly once.
         .target(name: "PriceSink", dependencies: [
             "Avro", "Kafka", "Postgres", "PriceModel", "SchemaRegistryClient", "ServiceSupport",
@@ -100,6 +115,10 @@ let package = Package(
         ], path: "Tests/Support/HTTPFixtureServer"),
 
         .testTarget(name: "PriceSourcesTests", dependencies: ["PriceSources"]),
+        .testTarget(name: "PriceProducerTests", dependencies: [
+            "PriceProducer", "PriceSources", "PriceModel", "Kafka", "Avro", "SchemaRegistry", "SchemaRegistryClient", "ServiceSupport", "HTTPClient",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "PriceSinkTests", dependencies: [
             "PriceSink", "PriceModel", "Avro", "Kafka", "Postgres", "SchemaRegistry", "SchemaRegistryClient", "ServiceSupport",
             .product(name: "Logging", package: "swift-log"),
