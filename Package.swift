@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "PriceSink", targets: ["PriceSink"]),
         .executable(name: "schema-registry", targets: ["SchemaRegistryServer"]),
         .executable(name: "price-sink", targets: ["PriceSinkServer"]),
+        .executable(name: "price-fixtures", targets: ["PriceFixturesCommand"]),
         .executable(name: "price-producer", targets: ["PriceProducerServer"]),
     ],
     dependencies: [
@@ -87,8 +88,9 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "PriceProducerServer", dependencies: [
-            "PriceProducer", "PriceSources", "ServiceSupport", "Kafka", "SchemaRegistryClient",
+            "PriceProducer", "PriceSources", "PriceFixtureServer", "ServiceSupport", "Kafka", "SchemaRegistryClient",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -136,5 +138,8 @@ let package = Package(
             "SchemaRegistry", "SchemaRegistryClient", "SchemaRegistryModel", "Avro", "Kafka", "HTTPClient", "ServiceSupport", "HTTPFixtureServer",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
+        .target(name: "PriceFixtureServer", dependencies: ["PriceSources", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")]),
+        .executableTarget(name: "PriceFixturesCommand", dependencies: ["PriceFixtureServer", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .testTarget(name: "PriceFixtureServerTests", dependencies: ["PriceFixtureServer", "PriceSources", "HTTPClient"]),
     ]
 )

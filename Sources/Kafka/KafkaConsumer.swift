@@ -8,6 +8,16 @@ public struct KafkaConsumerBatch: Sendable {
     public var records: [KafkaRecord]
     /// The assignment generation the records were read under (see `KafkaConsumer.assignmentGeneration`).
     public var generation: UInt64
+    /// Per partition of the batch, the consumer's position when the batch ended: the last
+    /// record's offset + 1, or further when librdkafka skipped transaction markers after it.
+    /// Storing it (instead of last + 1) lets lag reach zero on transactional topics.
+    public var positions: [KafkaTopicPartition: Int64] = [:]
+
+    public init(records: [KafkaRecord], generation: UInt64, positions: [KafkaTopicPartition: Int64] = [:]) {
+        self.records = records
+        self.generation = generation
+        self.positions = positions
+    }
 }
 
 /// A consumer-group member over librdkafka.
@@ -107,7 +117,7 @@ public final class KafkaConsumer: Sendable {
             // Records already taken have moved the position: hand them out, raise the error next time.
             if records.isEmpty { throw error }
             state.deferredError = error
-            return KafkaConsumerBatch(records: records, generation: generation)
+            return KafkaConsumerBatch(records: records, generation: generation, positions: positions(handle, of: records, excluding: state.carried?.record.topicPartition))
         }
         while records.count < maxRecords && bytes < maxBytes {
             let now = DispatchTime.now().uptimeNanoseconds
@@ -146,7 +156,22 @@ public final class KafkaConsumer: Sendable {
             records.append(record)
             bytes += record.value?.count ?? 0
         }
-        return KafkaConsumerBatch(records: records, generation: generation)
+        return KafkaConsumerBatch(records: records, generation: generation,
+                                  positions: positions(handle, of: records, excluding: state.carried?.record.topicPartition))
+    }
+
+    /// Positions of the batch's partitions; a partition with a record carried to the next
+    /// batch is left out (its position is already past that record).
+    private static func positions(_ handle: OpaquePointer, of records: [KafkaRecord], excluding carried: KafkaTopicPartition?) -> [KafkaTopicPartition: Int64] {
+        var partitions = Set(records.map(\.topicPartition))
+        if let carried { partitions.remove(carried) }
+        guard !partitions.isEmpty else { return [:] }
+        let list = RDKafkaTopicPartitionList.make(partitions.map { ($0, KafkaOffset.stored.rawValue) })
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        guard rd_kafka_position(handle, list) == RD_KAFKA_RESP_ERR_NO_ERROR else { return [:] }
+        var out: [KafkaTopicPartition: Int64] = [:]
+        for (tp, offset, _) in RDKafkaTopicPartitionList.read(list) where offset >= 0 { out[tp] = offset }
+        return out
     }
 
     static func record(from message: UnsafeMutablePointer<rd_kafka_message_t>) -> KafkaRecord {

@@ -34,6 +34,19 @@ public actor CandlePublisher {
     private let candleCodec: AvroBinaryCodec
     private let fxCodec: AvroBinaryCodec
     private let logger: Logger
+    /// One transaction at a time: `publish` suspends (sends, commit), and actor reentrancy
+    /// would otherwise let a second page begin inside the first's transaction.
+    private var busy = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    private func lock() async {
+        if !busy { busy = true; return }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    private func unlock() {
+        if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
+    }
 
     public init(producer: KafkaProducer, topics: ProducerTopics, candleSchemaID: Int32, fxSchemaID: Int32, logger: Logger) throws {
         self.producer = producer
@@ -70,6 +83,8 @@ public actor CandlePublisher {
             ]))
         }
         records.append(KafkaProducerRecord(topic: topics.state, key: Array(cursor.key.utf8), value: cursor.encoded()))
+        await lock()
+        defer { unlock() }
         var attempt = 0
         while true {
             attempt += 1

@@ -6,6 +6,7 @@ import Logging
 import PriceProducer
 import PriceSources
 import SchemaRegistryClient
+import ServiceLifecycle
 import ServiceSupport
 
 @main
@@ -182,7 +183,13 @@ func runProducer(_ config: ProducerConfiguration, _ service: ResolvedServiceOpti
     if config.mode == .run {
         try await runServiceGroup([producer, app], logger: logger)
     } else {
-        try await runServiceGroup([producer], logger: logger)
+        // A bounded backfill ends the process when it is done (SIGTERM still stops it early).
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: producer, successTerminationBehavior: .gracefullyShutdownGroup)],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        let stats = producer.status
+        print("backfill done: \(stats.reduce(0) { $0 + $1.published }) candles published for \(stats.count) instruments; known gap days \(stats.reduce(0) { $0 + $1.gapDays })")
     }
 }
 

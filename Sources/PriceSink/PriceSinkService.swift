@@ -20,6 +20,10 @@ public final class PriceSinkService: Service, Sendable {
     private let metrics = SinkMetrics()
     private let stopping = Mutex(false)
     private let consumerBox = SinkConsumerRef()
+    let tallies = SinkTallies()
+    var consumerRef: SinkConsumerRef { consumerBox }
+    var partitionsState: SinkPartitions { partitions }
+    var readinessState: ServiceReadiness { readiness }
 
     public init(configuration: SinkConfiguration, schemas: any WriterSchemaSource, readiness: ServiceReadiness, logger: Logger) {
         self.configuration = configuration
@@ -108,6 +112,7 @@ public final class PriceSinkService: Service, Sendable {
         var warehouse: Warehouse?
         let clock = ContinuousClock()
         var nextWatch = clock.now + .seconds(5)
+        var nextIdleAdvance = clock.now + .seconds(1)
         while !isStopping {
             let batch = try await consumer.pollBatch(maxRecords: config.maxBatchRecords, maxBytes: config.maxBatchBytes,
                                                      timeout: config.maxBatchWait)
@@ -117,7 +122,13 @@ public final class PriceSinkService: Service, Sendable {
                 nextWatch = clock.now + .seconds(5)
                 moved = await followStoredOffsets(consumer: consumer, db: db)
             }
-            guard !batch.records.isEmpty else { continue }
+            guard !batch.records.isEmpty else {
+                if clock.now >= nextIdleAdvance {
+                    nextIdleAdvance = clock.now + .seconds(1)
+                    try await advancePastMarkers(consumer: consumer, dlq: dlq, db: db, warehouse: &warehouse)
+                }
+                continue
+            }
             var (records, dropped) = partitions.writable(batch.records, readAt: batch.generation)
             if !moved.isEmpty {
                 // Read before the seek: these records are read again from the new position.
@@ -133,7 +144,9 @@ public final class PriceSinkService: Service, Sendable {
             guard !records.isEmpty else { continue }
             metrics.recordsRead.increment(by: records.count)
             let items = try await decodeAll(records)
-            try await writeWithRetry(items: items, consumer: consumer, dlq: dlq, db: db, warehouse: &warehouse)
+            let kept = Set(records.map(\.topicPartition))
+            try await writeWithRetry(items: items, positions: batch.positions.filter { kept.contains($0.key) },
+                                     consumer: consumer, dlq: dlq, db: db, warehouse: &warehouse)
         }
     }
 
@@ -202,14 +215,33 @@ public final class PriceSinkService: Service, Sendable {
         return out
     }
 
-    private func writeWithRetry(items: [(KafkaRecord, Result<SinkBatch.Decoded, DeadLetterReason>)], consumer: KafkaConsumer,
+    /// While idle: a transactional topic ends with a commit marker that takes an offset but is
+    /// never delivered. Store the position past it, so that the stored offset equals the end
+    /// offset and lag reads zero. Nothing is held, so the position covers only what was written.
+    private func advancePastMarkers(consumer: KafkaConsumer, dlq: KafkaProducer, db: SinkConnection, warehouse: inout Warehouse?) async throws {
+        let owned = Array(partitions.owned)
+        guard !owned.isEmpty, let positions = try? consumer.position(owned) else { return }
+        let expected = partitions.expected(owned)
+        var advance: [KafkaTopicPartition: Int64] = [:]
+        for tp in owned {
+            guard let position = positions[tp] ?? nil, let stored = expected[tp] ?? nil, position > stored else { continue }
+            advance[tp] = position
+        }
+        guard !advance.isEmpty else { return }
+        try await writeWithRetry(items: [], positions: advance, offsetsOnly: true, consumer: consumer, dlq: dlq, db: db, warehouse: &warehouse)
+    }
+
+    private func writeWithRetry(items: [(KafkaRecord, Result<SinkBatch.Decoded, DeadLetterReason>)], positions: [KafkaTopicPartition: Int64],
+                                offsetsOnly: Bool = false, consumer: KafkaConsumer,
                                 dlq: KafkaProducer, db: SinkConnection, warehouse: inout Warehouse?) async throws {
         let config = configuration
         var items = items
+        var positions = positions
         var wait = Duration.milliseconds(200)
         let clock = ContinuousClock()
-        while !items.isEmpty {
-            let batch = SinkBatch.build(items, now: Int64(Date().timeIntervalSince1970 * 1000))
+        while !items.isEmpty || (offsetsOnly && !positions.isEmpty) {
+            var batch = SinkBatch.build(items, now: Int64(Date().timeIntervalSince1970 * 1000), positions: positions)
+            if offsetsOnly { batch.nextOffsets = positions }
             let start = clock.now
             do {
                 let connection = try await db.connection()
@@ -222,7 +254,7 @@ public final class PriceSinkService: Service, Sendable {
                 switch outcome {
                 case .committed:
                     partitions.committed(batch.nextOffsets)
-                    record(batch, path: warehouse!.lastPath, took: clock.now - start, consumer: consumer)
+                    if !offsetsOnly { record(batch, path: warehouse!.lastPath, took: clock.now - start, consumer: consumer) }
                     // For lag monitoring only: Postgres holds the truth.
                     do { try await consumer.commit(batch.nextOffsets) } catch { logger.debug("committing offsets to Kafka failed: \(error)") }
                     return
@@ -238,6 +270,7 @@ public final class PriceSinkService: Service, Sendable {
                     if !seeks.isEmpty { try? await consumer.seek(seeks) }
                     let staleSet = Set(stale)
                     items.removeAll { staleSet.contains($0.0.topicPartition) }
+                    positions = positions.filter { !staleSet.contains($0.key) }
                 }
             } catch let error as KafkaError where error.isFatal {
                 throw error
@@ -260,6 +293,7 @@ public final class PriceSinkService: Service, Sendable {
         metrics.path(path).increment()
         metrics.batchSeconds.recordNanoseconds(took.nanoseconds)
         for dl in batch.deadLetters { metrics.deadLettered(dl.reason.kind, stage: dl.reason.stage).increment() }
+        tallies.add(rows: batch.candles.count, deadLetters: batch.deadLetters.map { "\($0.reason.stage)/\($0.reason.kind)" })
         for (tp, next) in batch.nextOffsets {
             if let marks = consumer.cachedWatermarks(tp) { metrics.lag(tp.topic, tp.partition).record(max(0, marks.high - next)) }
         }
@@ -282,6 +316,19 @@ public final class PriceSinkService: Service, Sendable {
         }
         _ = try await producer.send(records)
     }
+}
+
+/// Counts for the status page.
+final class SinkTallies: Sendable {
+    private let state = Mutex<(rows: Int, deadLetters: [String: Int])>((0, [:]))
+    func add(rows: Int, deadLetters: [String]) {
+        state.withLock { s in
+            s.rows += rows
+            for d in deadLetters { s.deadLetters[d, default: 0] += 1 }
+        }
+    }
+    var rows: Int { state.withLock { $0.rows } }
+    var deadLetters: [String: Int] { state.withLock { $0.deadLetters } }
 }
 
 /// The consumer, for the rebalance hook, which is created before it.

@@ -38,7 +38,10 @@ public struct SinkBatch: Sendable {
 
     /// Builds a batch from records in consumption order with their decoding outcome.
     /// Candles and rates are normalised and validated here; invalid ones become dead letters.
-    public static func build(_ items: [(KafkaRecord, Result<Decoded, DeadLetterReason>)], now: Int64) -> SinkBatch {
+    /// - Parameter positions: the consumer's positions after the batch; where one is past the
+    ///   last record (skipped transaction markers) it is the offset stored.
+    public static func build(_ items: [(KafkaRecord, Result<Decoded, DeadLetterReason>)], now: Int64,
+                             positions: [KafkaTopicPartition: Int64] = [:]) -> SinkBatch {
         var batch = SinkBatch()
         batch.recordCount = items.count
         var candleIndex: [CandleKey: Int] = [:]
@@ -76,6 +79,9 @@ public struct SinkBatch: Sendable {
                     batch.rates.append(r)
                 }
             }
+        }
+        for (tp, next) in batch.nextOffsets {
+            if let position = positions[tp], position > next { batch.nextOffsets[tp] = position }
         }
         return batch
     }

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Kafka
 import Logging
+import Postgres
 import PriceSink
 import SchemaRegistryClient
 import ServiceSupport
@@ -124,6 +125,16 @@ extension PriceSinkCommand {
             let sink = PriceSinkService(configuration: config, schemas: registry, readiness: readiness, logger: logger)
             let router = Router()
             router.addOperationalRoutes(metrics: metrics, readiness: readiness)
+            let pageDB = StatusPageConnection(url: config.databaseURL)
+            router.get("/") { _, _ -> Response in
+                do {
+                    let html = try await SinkStatusPage.render(connection: try await pageDB.connection(), runtime: sink.snapshot())
+                    return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
+                } catch {
+                    return Response(status: .serviceUnavailable, headers: [.contentType: "text/plain; charset=utf-8"],
+                                    body: .init(byteBuffer: ByteBuffer(string: "status page unavailable: \(error)\n")))
+                }
+            }
             let app = Application(router: router, configuration: .init(address: .hostname(service.httpHost, port: service.httpPort),
                                                                       serverName: "price-sink"),
                                   logger: logger)
@@ -186,5 +197,18 @@ extension PriceSinkCommand {
             for line in results { print(line.rendered) }
             if results.contains(where: { !$0.ok }) { throw ExitCode(1) }
         }
+    }
+}
+
+/// A lazily opened connection for the status page, re-opened after it broke.
+actor StatusPageConnection {
+    private let url: String
+    private var current: PostgresConnection?
+    init(url: String) { self.url = url }
+    func connection() async throws -> PostgresConnection {
+        if let c = current, c.isUsable { return c }
+        let c = try await PostgresConnection.connect(url: url, statementTimeout: .seconds(10), logger: Logger(label: "price-sink.page"))
+        current = c
+        return c
     }
 }
