@@ -11,18 +11,23 @@ public final class ProducerProgress: Sendable {
         public var coveredDays: Int64
         public var expectedDays: Int64
         public var published: Int
+        /// Candles published by this process (the cursor's count also holds earlier runs').
+        public var publishedNow: Int
         public var gapDays: Int64
         public var historyComplete: Bool
         public var lastError: String?
         public var updatedAt: Date
     }
     private let state = Mutex<[String: Entry]>([:])
+    private let initial = Mutex<[String: Int]>([:])
 
     func update(_ cursor: ProducerCursor, expectedFrom: UTCDay, to: UTCDay) {
         let expected = max(0, expectedFrom.distance(to: to) + 1)
         var covered: Int64 = 0
         if let f = cursor.coveredFrom, let t = cursor.coveredTo { covered = t - f + 1 }
+        let start = initial.withLock { $0[cursor.key] ?? { $0[cursor.key] = cursor.published; return cursor.published }(&$0) }
         let entry = Entry(key: cursor.key, coveredDays: covered, expectedDays: expected, published: cursor.published,
+                          publishedNow: cursor.published - start,
                           gapDays: cursor.gapDays, historyComplete: cursor.historyComplete, lastError: nil, updatedAt: Date())
         state.withLock { $0[cursor.key] = entry }
         let dims = [("source", cursor.source), ("instrument", "\(cursor.base)/\(cursor.quote)")]
@@ -47,7 +52,7 @@ enum ProducerProgressReporter {
             let entries = progress.entries
             guard !entries.isEmpty else { continue }
             let elapsed = max(1, Date().timeIntervalSince(start))
-            let published = entries.reduce(0) { $0 + $1.published }
+            let published = entries.reduce(0) { $0 + $1.publishedNow }
             let rate = Double(published) / elapsed
             if terminal {
                 var lines: [String] = []

@@ -189,7 +189,7 @@ func runProducer(_ config: ProducerConfiguration, _ service: ResolvedServiceOpti
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         let stats = producer.status
-        print("backfill done: \(stats.reduce(0) { $0 + $1.published }) candles published for \(stats.count) instruments; known gap days \(stats.reduce(0) { $0 + $1.gapDays })")
+        print("backfill done: \(stats.reduce(0) { $0 + $1.publishedNow }) candles published now (\(stats.reduce(0) { $0 + $1.published }) in all) for \(stats.count) instruments; known gap days \(stats.reduce(0) { $0 + $1.gapDays })")
     }
 }
 

@@ -359,6 +359,8 @@ final class SinkConnection: Sendable {
     func connection() async throws -> PostgresConnection {
         if let c = current.withLock({ $0 }), c.isUsable { return c }
         let fresh = try await PostgresConnection.connect(url: url, retryFor: .seconds(3600 * 24 * 365), statementTimeout: statementTimeout, logger: logger)
+        // Operators (and the chaos test) can tell the sinks' sessions apart in pg_stat_activity.
+        try await fresh.query("SELECT set_config('application_name', $1, false)", [.text("price-sink pid \(getpid())")])
         let old = current.withLock { existing -> PostgresConnection? in
             defer { existing = fresh }
             return existing
