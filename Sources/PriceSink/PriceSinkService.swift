@@ -292,6 +292,12 @@ public final class PriceSinkService: Service, Sendable {
         metrics.ratesWritten.increment(by: batch.rates.count)
         metrics.path(path).increment()
         metrics.batchSeconds.recordNanoseconds(took.nanoseconds)
+        if let stamps = batch.timestamps {
+            // Record timestamp (the producer's fetch time) to commit, for the oldest and newest record.
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            metrics.endToEndSeconds.recordNanoseconds(max(0, now - stamps.lowerBound) * 1_000_000)
+            metrics.endToEndSeconds.recordNanoseconds(max(0, now - stamps.upperBound) * 1_000_000)
+        }
         for dl in batch.deadLetters { metrics.deadLettered(dl.reason.kind, stage: dl.reason.stage).increment() }
         tallies.add(rows: batch.candles.count, deadLetters: batch.deadLetters.map { "\($0.reason.stage)/\($0.reason.kind)" })
         for (tp, next) in batch.nextOffsets {

@@ -20,6 +20,8 @@ public struct SinkBatch: Sendable {
     public var nextOffsets: [KafkaTopicPartition: Int64] = [:]
     /// Records read (before deduplication).
     public var recordCount = 0
+    /// The oldest and newest record timestamps (milliseconds), for end-to-end latency.
+    public var timestamps: ClosedRange<Int64>?
 
     public init() {}
 
@@ -49,6 +51,9 @@ public struct SinkBatch: Sendable {
         for (record, outcome) in items {
             let tp = record.topicPartition
             batch.nextOffsets[tp] = max(batch.nextOffsets[tp] ?? 0, record.offset + 1)
+            if let t = record.timestampMilliseconds {
+                batch.timestamps = batch.timestamps.map { min($0.lowerBound, t)...max($0.upperBound, t) } ?? t...t
+            }
             switch outcome {
             case .failure(let reason):
                 batch.deadLetters.append(DeadLetter(record: record, reason: reason))
