@@ -30,7 +30,7 @@ extension FaultScript {
                   limits: try (document.limits ?? [:]).mapValues { try $0.limit() })
     }
 
-    /// Parses a script from JSON text (see ``init(json:)-(Data)``).
+    /// Parses a script from JSON text (the format of `init(json: Data)`).
     public init(json: String) throws {
         try self.init(json: Data(json.utf8))
     }

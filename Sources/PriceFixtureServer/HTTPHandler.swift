@@ -23,7 +23,7 @@ final class HTTPHandler: ChannelInboundHandler {
         case .end:
             guard let head else { return }
             self.head = nil
-            let reply = responder.respond(method: head.method.rawValue, uri: head.uri)
+            let reply = responder.respond(method: head.method.rawValue, uri: head.uri, headers: head.headers.map { ($0.name, $0.value) })
             let keepAlive = head.isKeepAlive
             guard reply.delay > .zero else {
                 write(reply, keepAlive: keepAlive, context: context)

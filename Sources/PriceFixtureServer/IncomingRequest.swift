@@ -9,9 +9,11 @@ struct IncomingRequest: Sendable {
     /// The query string as sent (still percent-encoded).
     let rawQuery: String
     let query: Query
+    let headers: [(name: String, value: String)]
 
-    init(method: String, uri: String) {
+    init(method: String, uri: String, headers: [(name: String, value: String)] = []) {
         self.method = method
+        self.headers = headers
         var target = Substring(uri)
         if let scheme = target.range(of: "://") {
             target = target[scheme.upperBound...]
@@ -24,6 +26,11 @@ struct IncomingRequest: Sendable {
         let segments = fullPath.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: true)
         prefix = segments.first.map { Query.percentDecoded(String($0)) } ?? ""
         path = segments.count > 1 ? "/" + Query.percentDecoded(String(segments[1])) : "/"
+    }
+
+    /// The first header named `name`, compared case-insensitively.
+    func header(_ name: String) -> String? {
+        headers.first { $0.name.lowercased() == name.lowercased() }?.value
     }
 }
 

@@ -9,11 +9,14 @@ import Synchronization
 /// `<base>/coinbase`, `<base>/kraken`, `<base>/coingecko`, `<base>/alphavantage`), so a
 /// base URL per source points at one server (see ``baseURL(for:)``).
 ///
-/// CryptoCompare `histoday`, Binance `klines`, Frankfurter and FRED `DEXINUS` answers are
-/// synthesised from the ``FixtureUniverse`` (deterministic per seed, in each API's exact
-/// shape and paging); Coinbase, Kraken, CoinGecko and Alpha Vantage replay the recorded
-/// fixtures. A ``FaultScript`` injects faults and enforces rate limits; every request is
-/// logged per source. Call ``close()`` when done.
+/// Answers are synthesised from the ``FixtureUniverse`` (deterministic per seed, in each
+/// API's exact shape and paging): CryptoCompare `histoday`/`pricemulti`, Binance
+/// `klines`/`ticker/price`, Frankfurter v1, FRED `DEXINUS` (JSON and CSV), Coinbase
+/// candles/ticker, Kraken OHLC/Ticker, CoinGecko charts/`simple/price` and Alpha Vantage
+/// `DIGITAL_CURRENCY_DAILY`/`CURRENCY_EXCHANGE_RATE`. Sources listed in `replaying`, and
+/// paths the synthesis does not know, are answered from the recorded fixtures. A
+/// ``FaultScript`` injects faults and enforces rate limits; every request is logged per
+/// source. Call ``close()`` when done.
 public final class PriceFixtureServer: Sendable {
     /// The history the server synthesises.
     public let universe: FixtureUniverse
@@ -33,11 +36,17 @@ public final class PriceFixtureServer: Sendable {
     ///   - universe: the assets, quotes and days that exist.
     ///   - faults: the initial fault script and limits.
     ///   - recordedFixtures: the folder holding `index.json` and the recorded answers
-    ///     (`Tests/Fixtures/price-apis`); without it the recorded-only APIs answer "not found".
-    public init(host: String = "127.0.0.1", port: Int = 0, universe: FixtureUniverse, faults: FaultScript = .none, recordedFixtures: URL? = nil) async throws {
+    ///     (`Tests/Fixtures/price-apis`).
+    ///   - replaying: sources (`coinbase`, `kraken`, ...) answered from the recorded
+    ///     fixtures instead of synthesis, where a fixture exists for the path.
+    public init(
+        host: String = "127.0.0.1", port: Int = 0, universe: FixtureUniverse, faults: FaultScript = .none,
+        recordedFixtures: URL? = nil, replaying: Set<String> = []
+    ) async throws {
         let recorded = try recordedFixtures.map { try RecordedFixtures(directory: $0) }
         let state = ServerState(script: faults)
-        let responder = Responder(book: PriceBook(universe: universe), state: state, recorded: recorded)
+        let responder = Responder(book: PriceBook(universe: universe), state: state, recorded: recorded,
+                                  replaying: Set(replaying.compactMap { APIName(rawValue: $0) }))
         let group = MultiThreadedEventLoopGroup(numberOfThreads: min(2, System.coreCount))
         do {
             channel = try await ServerBootstrap(group: group)

@@ -1,7 +1,7 @@
 /// Turns a request into its answer: finds the API by path prefix, applies the
-/// source's limit and the fault script, then synthesises (CryptoCompare, Binance,
-/// Frankfurter, FRED) or replays a recorded fixture (everything else, and paths the
-/// synthesis does not know).
+/// source's limit and the fault script, then synthesises the answer, or replays a
+/// recorded fixture for APIs listed in `replaying` and for paths the synthesis does
+/// not know.
 struct Responder: Sendable {
     let state: ServerState
     let recorded: RecordedFixtures?
@@ -9,19 +9,29 @@ struct Responder: Sendable {
     let binance: BinanceAPI
     let frankfurter: FrankfurterAPI
     let fred: FredAPI
+    let coinbase: CoinbaseAPI
+    let kraken: KrakenAPI
+    let coinGecko: CoinGeckoAPI
+    let alphaVantage: AlphaVantageAPI
+    let replaying: Set<APIName>
 
-    init(book: PriceBook, state: ServerState, recorded: RecordedFixtures?) {
+    init(book: PriceBook, state: ServerState, recorded: RecordedFixtures?, replaying: Set<APIName>) {
         self.state = state
         self.recorded = recorded
+        self.replaying = replaying
         cryptoCompare = CryptoCompareAPI(book: book)
         binance = BinanceAPI(book: book)
         frankfurter = FrankfurterAPI(book: book)
         fred = FredAPI(book: book)
+        coinbase = CoinbaseAPI(book: book)
+        kraken = KrakenAPI(book: book)
+        coinGecko = CoinGeckoAPI(book: book)
+        alphaVantage = AlphaVantageAPI(book: book)
     }
 
-    func respond(method: String, uri: String) -> Reply {
+    func respond(method: String, uri: String, headers: [(name: String, value: String)]) -> Reply {
         let now = ContinuousClock.now
-        let request = IncomingRequest(method: method, uri: uri)
+        let request = IncomingRequest(method: method, uri: uri, headers: headers)
         guard let api = APIName(rawValue: request.prefix) else {
             return Reply(status: 404, contentType: "application/json", body: #"{"error":"unknown API prefix; use /cryptocompare, /binance, /frankfurter, /fred, /coinbase, /kraken, /coingecko or /alphavantage"}"#)
         }
@@ -49,13 +59,17 @@ struct Responder: Sendable {
 
     /// The normal answer of an API.
     func answer(_ api: APIName, _ request: IncomingRequest, rowFault: Fault?) -> Reply {
+        if replaying.contains(api), let replayed = recorded?.reply(api: api, path: request.path, query: request.query) { return replayed }
         let synthesised: Reply?
         switch api {
         case .cryptocompare: synthesised = cryptoCompare.reply(request, rowFault: rowFault)
         case .binance: synthesised = binance.reply(request, rowFault: rowFault)
         case .frankfurter: synthesised = frankfurter.reply(request, rowFault: rowFault)
         case .fred: synthesised = fred.reply(request, rowFault: rowFault)
-        case .coinbase, .kraken, .coingecko, .alphavantage: synthesised = nil
+        case .coinbase: synthesised = coinbase.reply(request, rowFault: rowFault)
+        case .kraken: synthesised = kraken.reply(request, rowFault: rowFault)
+        case .coingecko: synthesised = coinGecko.reply(request, rowFault: rowFault)
+        case .alphavantage: synthesised = alphaVantage.reply(request, rowFault: rowFault)
         }
         return synthesised ?? recorded?.reply(api: api, path: request.path, query: request.query) ?? SourceBodies.notFound(api)
     }

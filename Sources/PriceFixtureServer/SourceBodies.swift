@@ -22,11 +22,14 @@ enum SourceBodies {
     /// The API's rate-limit message with HTTP 200.
     static func rateLimit200(_ api: APIName) -> Reply {
         switch api {
-        case .cryptocompare: .json(api, cryptoCompareRateLimit(window: "minute", made: 301, allowed: 300))
-        case .kraken: .json(api, #"{"error":["EAPI:Rate limit exceeded"]}"#)
-        case .alphavantage: .json(api, alphaVantageBurst)
-        case .coingecko: .json(api, coinGeckoRateLimit)
-        default: { var reply = status429(api, retryAfter: 1); reply.status = 200; return reply }()
+        case .cryptocompare: return .json(api, cryptoCompareRateLimit(window: "minute", made: 301, allowed: 300))
+        case .kraken: return .json(api, #"{"error":["EAPI:Rate limit exceeded"]}"#)
+        case .alphavantage: return .json(api, alphaVantageBurst)
+        case .coingecko: return .json(api, coinGeckoRateLimit)
+        case .binance, .coinbase, .frankfurter, .fred:
+            var reply = status429(api, retryAfter: 1)
+            reply.status = 200
+            return reply
         }
     }
 

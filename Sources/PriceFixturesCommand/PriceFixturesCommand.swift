@@ -33,6 +33,9 @@ struct PriceFixturesCommand: AsyncParsableCommand {
     @Option(help: "Folder with the recorded fixtures' index.json (default: Tests/Fixtures/price-apis when present).")
     var fixtures: String?
 
+    @Option(help: "Comma-separated sources answered from the recorded fixtures instead of synthesis (e.g. coinbase,kraken).")
+    var replay = ""
+
     func validate() throws {
         if let today, FixtureUniverse.dayNumber(today) == nil { throw ValidationError("--today must be a date YYYY-MM-DD") }
         if let assets, assets < 1 { throw ValidationError("--assets must be at least 1") }
@@ -46,7 +49,9 @@ struct PriceFixturesCommand: AsyncParsableCommand {
             ?? FixtureUniverse.standard(today: day, seed: seed)
         universe.quotes = quoteList
         let script = try faults.map { try FaultScript(json: Data(contentsOf: URL(fileURLWithPath: $0))) } ?? .none
-        let server = try await PriceFixtureServer(host: host, port: port, universe: universe, faults: script, recordedFixtures: fixturesFolder())
+        let replaying = Set(replay.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty })
+        let server = try await PriceFixtureServer(host: host, port: port, universe: universe, faults: script,
+                                                  recordedFixtures: fixturesFolder(), replaying: replaying)
         FileHandle.standardOutput.write(Data("listening on \(server.baseURL)\n".utf8))
         let signal = await TerminationSignal.next()
         FileHandle.standardError.write(Data("price-fixtures: signal \(signal), shutting down\n".utf8))

@@ -85,6 +85,8 @@ public final class PriceProducerService: Service, Sendable {
         self.gates = gates
     }
 
+    var gateList: [(String, SourceGate)] { gates.map { ($0.key, $0.value) } }
+
     /// Progress per instrument, for `/` and `/metrics`.
     public var status: [ProducerProgress.Entry] { progress.entries }
 

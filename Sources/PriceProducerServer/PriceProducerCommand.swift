@@ -177,6 +177,10 @@ func runProducer(_ config: ProducerConfiguration, _ service: ResolvedServiceOpti
     try producer.validate()
     let router = Router()
     router.addOperationalRoutes(metrics: metrics, readiness: readiness)
+    router.get("/") { _, _ -> Response in
+        Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
+                 body: .init(byteBuffer: ByteBuffer(string: await ProducerStatusPage.render(producer))))
+    }
     let app = Application(router: router, configuration: .init(address: .hostname(service.httpHost, port: service.httpPort), serverName: "price-producer"),
                           logger: logger)
     logger.info("starting", metadata: ["instruments": "\(config.instruments.count)", "sources": "\(config.sources)", "http": "\(service.httpHost):\(service.httpPort)"])

@@ -4,12 +4,14 @@ import PriceFixtureServer
 import PriceSources
 import Testing
 
+/// `replaying` the four APIs whose recordings exist: the recorded answers parse with their adapters.
 @Suite struct RecordedFixtureTests {
+    let replayed: Set<String> = ["coinbase", "kraken", "coingecko", "alphavantage"]
     let btcUSD = Instrument(base: "BTC", quote: "USD")
     let march = day("2024-03-01")...day("2024-03-10")
 
     @Test func coinbaseCandlesParse() async throws {
-        try await withServer(recorded: true) { server in
+        try await withServer(recorded: true, replaying: replayed) { server in
             let source = CoinbaseSource(baseURL: server.baseURL(for: "coinbase"))
             let pages = try await backfill(source, btcUSD, from: march.lowerBound, to: march.upperBound)
             #expect(pages.count == 1 && pages[0].candles.count == 10 && pages[0].rejected.isEmpty)
@@ -18,7 +20,7 @@ import Testing
     }
 
     @Test func krakenOHLCParses() async throws {
-        try await withServer(recorded: true) { server in
+        try await withServer(recorded: true, replaying: replayed) { server in
             let source = KrakenSource(baseURL: server.baseURL(for: "kraken"))
             let pages = try await backfill(source, btcUSD, from: march.lowerBound, to: day("2024-03-11"))
             #expect(pages.first?.candles.count == 11 && pages.first?.candles.first?.market == "XXBTZUSD")
@@ -26,7 +28,7 @@ import Testing
     }
 
     @Test func coinGeckoRangeParsesInTheAskedCurrency() async throws {
-        try await withServer(recorded: true) { server in
+        try await withServer(recorded: true, replaying: replayed) { server in
             let source = CoinGeckoSource(baseURL: server.baseURL(for: "coingecko"))
             let usd = try await backfill(source, btcUSD, from: day("2023-12-01"), to: march.upperBound)
             let inr = try await backfill(source, Instrument(base: "BTC", quote: "INR"), from: day("2023-12-01"), to: march.upperBound)
@@ -38,7 +40,7 @@ import Testing
     }
 
     @Test func alphaVantageDailyParses() async throws {
-        try await withServer(recorded: true) { server in
+        try await withServer(recorded: true, replaying: replayed) { server in
             let source = AlphaVantageSource(apiKey: "MY-KEY", baseURL: server.baseURL(for: "alphavantage"))
             let pages = try await backfill(source, Instrument(base: "BTC", quote: "INR"), from: march.lowerBound, to: day("2024-03-11"))
             #expect(pages.first?.candles.isEmpty == false && pages.first?.rejected.isEmpty == true)
@@ -48,7 +50,7 @@ import Testing
     }
 
     @Test func errorsRecordedForTheRequestItselfAreServedButTransientOnesAreNot() async throws {
-        try await withServer(recorded: true) { server in
+        try await withServer(recorded: true, replaying: replayed) { server in
             let coinbase = server.baseURL(for: "coinbase")
             let tooMany = try await client.get(coinbase + "/products/BTC-USD/candles?granularity=86400&start=2023-01-01T00:00:00Z&end=2024-03-10T00:00:00Z")
             #expect(tooMany.status == 400 && tooMany.text.contains("exceeds 300"))
@@ -61,10 +63,10 @@ import Testing
         }
     }
 
-    @Test func withoutRecordedFixturesThoseAPIsSayNotFound() async throws {
-        try await withServer { server in
-            let response = try await client.get(server.baseURL(for: "coinbase") + "/products/BTC-USD/ticker")
-            #expect(response.status == 404)
+    @Test func replayedPathsWithoutARecordingSayNotFound() async throws {
+        try await withServer(replaying: replayed) { server in
+            let response = try await client.get(server.baseURL(for: "coinbase") + "/products/BTC-USD/stats")
+            #expect(response.status == 404 && response.text == #"{"message":"NotFound"}"#)
             let unknownPrefix = try await client.get(server.baseURL + "/nowhere/x")
             #expect(unknownPrefix.status == 404)
         }

@@ -26,9 +26,9 @@ func day(_ iso: String) -> UTCDay {
 /// Runs `body` against a fresh server and always closes it.
 func withServer<T>(
     universe: FixtureUniverse = .standard(today: today), faults: FaultScript = .none, recorded: Bool = false,
-    _ body: (PriceFixtureServer) async throws -> T
+    replaying: Set<String> = [], _ body: (PriceFixtureServer) async throws -> T
 ) async throws -> T {
-    let server = try await PriceFixtureServer(universe: universe, faults: faults, recordedFixtures: recorded ? recordedFixtures : nil)
+    let server = try await PriceFixtureServer(universe: universe, faults: faults, recordedFixtures: recorded ? recordedFixtures : nil, replaying: replaying)
     do {
         let result = try await body(server)
         try await server.close()
