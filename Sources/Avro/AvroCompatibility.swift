@@ -98,6 +98,10 @@ struct AvroCompatibilityChecker {
     let writer: AvroParsedSchema
     /// Record pairs being checked further up; meeting one again (recursion) counts as compatible.
     private var inProgress: Set<NamePair> = []
+    /// Record pairs already checked, with their incompatibilities relative to the record: a
+    /// type used many times is checked once (without this, a schema that repeats one named
+    /// type at each level costs 2^depth).
+    private var checked: [NamePair: [AvroIncompatibility]] = [:]
 
     private struct NamePair: Hashable {
         var writer: String
@@ -140,18 +144,19 @@ struct AvroCompatibilityChecker {
             return Self.promotes(wp, to: rp) ? [] : [mismatch(w, r, path, field)]
         case (.record(let wr), .record(let rr)):
             let key = NamePair(writer: wr.name.fullName, reader: rr.name.fullName)
+            let root = path.isEmpty ? "" : "/" + path.joined(separator: "/")
+            if let known = checked[key] {
+                // Seen before: its issues are reported at the first path; here one stands for
+                // them, so that the answer stays non-empty without growing with every repetition.
+                return known.prefix(1).map { AvroIncompatibility(kind: $0.kind, path: root + $0.path, message: $0.message) }
+            }
             guard inProgress.insert(key).inserted else { return [] }
             defer { inProgress.remove(key) }
-            var found = nameCheck(w, writerName: wr.name, r, readerName: rr.name, readerAliases: rr.aliases, path: path)
-            for (i, readerField) in rr.fields.enumerated() {
-                if let writerField = Self.writerField(for: readerField, in: wr) {
-                    found += check(writer: writerField.type, reader: readerField.type,
-                                   path: path + ["fields", "\(i)", "type"], field: readerField.name)
-                } else if readerField.defaultValue == nil {
-                    found.append(issue(.readerFieldMissingDefaultValue, path + ["fields", "\(i)"],
-                                       "reader field '\(readerField.name)' of record \(rr.name.fullName) has no default value "
-                                       + "and the writer's record \(wr.name.fullName) has no field of that name or alias"))
-                }
+            let found = checkRecord(w, wr, r, rr, path: path)
+            checked[key] = found.map { issue in
+                var relative = issue.path.hasPrefix(root) ? String(issue.path.dropFirst(root.count)) : issue.path
+                if relative == "/" { relative = "" }
+                return AvroIncompatibility(kind: issue.kind, path: relative, message: issue.message)
             }
             return found
         case (.enumeration(let we), .enumeration(let re)):
@@ -179,6 +184,23 @@ struct AvroCompatibilityChecker {
         }
     }
 
+    /// The incompatibilities of reading record `wr` as record `rr`.
+    private mutating func checkRecord(_ w: AvroSchema, _ wr: AvroRecordSchema, _ r: AvroSchema, _ rr: AvroRecordSchema,
+                                      path: [String]) -> [AvroIncompatibility] {
+        var found = nameCheck(w, writerName: wr.name, r, readerName: rr.name, readerAliases: rr.aliases, path: path)
+        for (i, readerField) in rr.fields.enumerated() {
+            if let writerField = Self.writerField(for: readerField, in: wr) {
+                found += check(writer: writerField.type, reader: readerField.type,
+                               path: path + ["fields", "\(i)", "type"], field: readerField.name)
+            } else if readerField.defaultValue == nil {
+                found.append(issue(.readerFieldMissingDefaultValue, path + ["fields", "\(i)"],
+                                   "reader field '\(readerField.name)' of record \(rr.name.fullName) has no default value "
+                                   + "and the writer's record \(wr.name.fullName) has no field of that name or alias"))
+            }
+        }
+        return found
+    }
+
     /// Whether a writer primitive can be read as a reader primitive (equal, or a promotion).
     static func promotes(_ writer: AvroPrimitive, to reader: AvroPrimitive) -> Bool {
         if writer == reader { return true }
@@ -191,10 +213,12 @@ struct AvroCompatibilityChecker {
         }
     }
 
-    /// Names match when the unqualified or full names are equal, or the writer's name is one of the reader's aliases.
+    /// Names match when the unqualified or full names are equal, or the writer's full name is one of the reader's
+    /// aliases. An alias is a full name: one without a namespace was resolved against the reader's namespace when
+    /// parsed, so a reader alias `Alpha` in namespace `org.one` names `org.one.Alpha`, never `org.two.Alpha`.
     static func namesMatch(writer: AvroName, reader: AvroName, readerAliases: [AvroName]) -> Bool {
         writer.name == reader.name || writer.fullName == reader.fullName
-            || readerAliases.contains { $0.fullName == writer.fullName || $0.name == writer.name }
+            || readerAliases.contains { $0.fullName == writer.fullName }
     }
 
     /// The writer field a reader field reads: the one with its name, else the first matching one of its aliases.

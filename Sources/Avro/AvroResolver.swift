@@ -16,9 +16,11 @@ public struct AvroResolver: Sendable {
         try resolve(value, writer: writer.root, reader: reader.root, path: "")
     }
 
+    /// Names match when the full or unqualified names are equal, or the writer's full name is one of the reader's
+    /// aliases (aliases are full names, resolved against the reader's namespace when parsed).
     static func namesMatch(writer: AvroName, reader: AvroName, readerAliases: [AvroName]) -> Bool {
         writer.fullName == reader.fullName || writer.name == reader.name
-            || readerAliases.contains { $0.fullName == writer.fullName || $0.name == writer.name }
+            || readerAliases.contains { $0.fullName == writer.fullName }
     }
 
     func resolve(_ value: AvroValue, writer w: AvroSchema, reader r: AvroSchema, path: String) throws -> AvroValue {

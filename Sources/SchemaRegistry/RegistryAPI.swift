@@ -59,6 +59,7 @@ public enum RegistryAPI {
 
     /// Adds every registry route to `router`.
     public static func addRoutes(to router: Router<BasicRequestContext>, registry: SchemaRegistry, configuration: RegistryAPIConfiguration) {
+        router.add(middleware: RegistryContentNegotiationMiddleware())
         router.add(middleware: RegistryErrorMiddleware())
         if !configuration.basicAuthUsers.isEmpty {
             router.add(middleware: RegistryBasicAuthMiddleware(users: configuration.basicAuthUsers))
@@ -100,8 +101,8 @@ public enum RegistryAPI {
             let subject = try subjectParameter(context)
             let body = try await registrationBody(request, maxBody: maxBody)
             var command = try registerCommand(subject: subject, body: body, normalize: flag(request, "normalize"))
-            command.id = body["id"]?.int64Value.map(Int.init)
-            command.version = body["version"]?.int64Value.map(Int.init)
+            command.id = try importNumber(body, "id")
+            command.version = try importNumber(body, "version")
             let (id, _) = try await registry.register(command)
             return json(.object([("id", .number(String(id)))]))
         }
@@ -111,7 +112,7 @@ public enum RegistryAPI {
             let command = try registerCommand(subject: subject, body: body, normalize: flag(request, "normalize"))
             let state = registry.snapshot()
             guard state.subjects[subject]?.isEmpty == false else { throw RegistryError.subjectNotFound(subject) }
-            let prepared = try state.prepare(command)
+            let prepared = try state.prepare(command, limits: registry.limits)
             guard let v = state.existingVersion(of: prepared, in: subject, includeDeleted: flag(request, "deleted")) else {
                 throw RegistryError.schemaNotFound()
             }
@@ -136,8 +137,8 @@ public enum RegistryAPI {
             // `?subject=` names a context in Confluent's registry; there is one context here,
             // so an id resolves whichever subject is given (as Confluent's default context does).
             let id = try idParameter(context)
-            let stored = try await registry.read { state throws(RegistryError) in try state.schema(id: id) }
-            guard stored.schemaType != "AVRO" || !stored.references.isEmpty else {
+            let stored = try await registry.read(schemaID: id) { state throws(RegistryError) in try state.schema(id: id) }
+            guard stored.schemaType != .avro || !stored.references.isEmpty else {
                 return raw("{\"schema\":\(stored.textLiteral)}")
             }
             var members: [(String, JSONValue)] = [("schema", .string(stored.text))]
@@ -146,11 +147,11 @@ public enum RegistryAPI {
         }
         router.get("/schemas/ids/{id}/schema") { _, context in
             let id = try idParameter(context)
-            return raw(try await registry.read { state throws(RegistryError) in try state.schema(id: id) }.text)
+            return raw(try await registry.read(schemaID: id) { state throws(RegistryError) in try state.schema(id: id) }.text)
         }
         router.get("/schemas/ids/{id}/versions") { _, context in
             let id = try idParameter(context)
-            let pairs = try await registry.read { state throws(RegistryError) in
+            let pairs = try await registry.read(schemaID: id) { state throws(RegistryError) in
                 _ = try state.schema(id: id)
                 return state.subjectVersions(usingID: id)
             }
@@ -158,7 +159,7 @@ public enum RegistryAPI {
         }
         router.get("/schemas/ids/{id}/subjects") { _, context in
             let id = try idParameter(context)
-            let pairs = try await registry.read { state throws(RegistryError) in
+            let pairs = try await registry.read(schemaID: id) { state throws(RegistryError) in
                 _ = try state.schema(id: id)
                 return state.subjectVersions(usingID: id)
             }
@@ -171,11 +172,16 @@ public enum RegistryAPI {
             let body = try await registrationBody(request, maxBody: maxBody)
             let command = try registerCommand(subject: subject, body: body, normalize: flag(request, "normalize"))
             let state = registry.snapshot()
-            let prepared = try state.prepare(command)
+            let prepared = try state.prepare(command, limits: registry.limits)
             let problems: [AvroIncompatibility]
             if let versionSpec = context.parameters.get("version") {
-                let v = try state.version(versionSpec, of: subject, includeDeleted: false)
-                problems = try state.incompatibilities(of: prepared, subject: subject, against: v)
+                if try RegistryState.parseVersion(versionSpec) == nil, !(state.subjects[subject] ?? []).contains(where: { !$0.deleted }) {
+                    // Confluent: anything is compatible with the latest version of a subject that has none.
+                    problems = []
+                } else {
+                    let v = try state.version(versionSpec, of: subject, includeDeleted: false)
+                    problems = try state.incompatibilities(of: prepared, subject: subject, against: v)
+                }
             } else {
                 problems = try state.incompatibilities(of: prepared, subject: subject)
             }
@@ -254,6 +260,51 @@ public enum RegistryAPI {
 
     // MARK: - Helpers
 
+    /// The media types the API answers with, each with its server-side quality (Confluent's weights).
+    static let producedContentTypes: [(type: String, quality: Double)] = [
+        ("application/vnd.schemaregistry.v1+json", 1), ("application/vnd.schemaregistry+json", 0.9), ("application/json", 0.5),
+    ]
+
+    /// The content type to answer a request whose `Accept` header is `accept` with, as Confluent
+    /// (Jersey) negotiates it: the highest client quality times server quality, the client's
+    /// quality taken from its most specific matching range; ties go to the server's order.
+    /// No header, or nothing acceptable, gets the default `application/vnd.schemaregistry.v1+json`.
+    static func negotiatedContentType(accept: String?) -> String {
+        guard let accept, !accept.isEmpty else { return contentType }
+        var ranges: [(type: String, subtype: String, quality: Double)] = []
+        for element in accept.split(separator: ",") {
+            let parts = element.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            guard let media = parts.first, let slash = media.firstIndex(of: "/") else { continue }
+            var quality = 1.0
+            for parameter in parts.dropFirst() where parameter.hasPrefix("q=") {
+                quality = Double(parameter.dropFirst(2)).map { min(max($0, 0), 1) } ?? 0
+            }
+            ranges.append((String(media[..<slash]), String(media[media.index(after: slash)...]), quality))
+        }
+        var best: (type: String, score: Double)?
+        for offer in producedContentTypes {
+            let offerType = offer.type.split(separator: "/").map(String.init)
+            var match: (specificity: Int, quality: Double)?
+            for range in ranges {
+                let specificity: Int
+                if range.type == offerType[0] && range.subtype == offerType[1] {
+                    specificity = 2
+                } else if range.type == offerType[0] && range.subtype == "*" {
+                    specificity = 1
+                } else if range.type == "*" && range.subtype == "*" {
+                    specificity = 0
+                } else {
+                    continue
+                }
+                if match.map({ specificity > $0.specificity }) ?? true { match = (specificity, range.quality) }
+            }
+            guard let match, match.quality > 0 else { continue }
+            let score = match.quality * offer.quality
+            if best.map({ score > $0.score }) ?? true { best = (offer.type, score) }
+        }
+        return best?.type ?? contentType
+    }
+
     static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
         Response(status: status, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(string: value.compactText)))
     }
@@ -306,6 +357,18 @@ public enum RegistryAPI {
         }
     }
 
+    /// An imported `id` or `version` from a registration body: nil when absent or null, else
+    /// an integer in 1...2^31-1.
+    /// - Throws: 42201 for a bad id, 42202 for a bad version.
+    static func importNumber(_ body: JSONValue, _ key: String) throws(RegistryError) -> Int? {
+        guard let value = body[key], value != .null else { return nil }
+        guard let number = value.int64Value, (1...Int64(Int32.max)).contains(number) else {
+            let text = value.compactText
+            throw key == "version" ? .invalidVersion(String(text.prefix(32))) : .invalidSchemaID(text)
+        }
+        return Int(number)
+    }
+
     static func registerCommand(subject: String, body: JSONValue, normalize: Bool) throws(RegistryError) -> RegisterCommand {
         guard let schema = body["schema"]?.stringValue else {
             throw .invalidSchema("the body needs \"schema\", the schema as a JSON string")
@@ -317,7 +380,7 @@ public enum RegistryAPI {
             }
             references.append(SchemaReference(name: name, subject: refSubject, version: Int(version)))
         }
-        return RegisterCommand(subject: subject, schema: schema, schemaType: body["schemaType"]?.stringValue ?? "AVRO",
+        return RegisterCommand(subject: subject, schema: schema, schemaType: body["schemaType"]?.stringValue.map(SchemaType.init(wireName:)) ?? .avro,
                                references: references, normalize: normalize)
     }
 
@@ -331,12 +394,27 @@ public enum RegistryAPI {
     }
 
     static func appendTypeAndReferences(_ schema: StoredSchema, to members: inout [(String, JSONValue)]) {
-        if schema.schemaType != "AVRO" { members.append(("schemaType", .string(schema.schemaType))) }
+        if schema.schemaType != .avro { members.append(("schemaType", .string(schema.schemaType.wireName))) }
         if !schema.references.isEmpty {
             members.append(("references", .array(schema.references.map {
                 .object([("name", .string($0.name)), ("subject", .string($0.subject)), ("version", .number(String($0.version)))])
             })))
         }
+    }
+}
+
+/// Answers with the content type the request's `Accept` header asks for (Confluent's
+/// negotiation): responses the routes render with the default type get the negotiated one.
+struct RegistryContentNegotiationMiddleware: RouterMiddleware {
+    typealias Context = BasicRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response = try await next(request, context)
+        let negotiated = RegistryAPI.negotiatedContentType(accept: request.headers[.accept])
+        if negotiated != RegistryAPI.contentType, response.headers[.contentType] == RegistryAPI.contentType {
+            response.headers[.contentType] = negotiated
+        }
+        return response
     }
 }
 

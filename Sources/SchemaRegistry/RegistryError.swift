@@ -43,6 +43,9 @@ public struct RegistryError: Error, Sendable, Hashable, CustomStringConvertible 
         .init(status: 422, errorCode: 42202,
               message: "The specified version '\(v)' is not a valid version id. Allowed values are between [1, 2^31-1] and the string \"latest\"")
     }
+    static func invalidSchemaID(_ id: String) -> RegistryError {
+        .init(status: 422, errorCode: 42201, message: "Invalid schema id \(id.prefix(32)): ids are between 1 and 2^31-1")
+    }
     static func invalidCompatibilityLevel(_ l: String) -> RegistryError {
         .init(status: 422, errorCode: 42203,
               message: "Invalid compatibility level '\(l)'. Valid values are none, backward, forward, full, backward_transitive, forward_transitive, and full_transitive")

@@ -16,15 +16,19 @@ public enum RegistryMode: String, Sendable, Codable, Hashable, CaseIterable {
 
 /// A schema with a global id.
 public struct StoredSchema: Sendable, Hashable {
+    /// The global id.
     public var id: Int
     /// The schema text as returned by the API (compact JSON).
     public var text: String
-    public var schemaType: String
+    /// Always `.avro` here: the only type this registry stores.
+    public var schemaType: SchemaType
+    /// Named types the schema takes from other subject versions.
     public var references: [SchemaReference]
     /// `text` as a JSON string literal, rendered once so that reads by id only concatenate.
     public let textLiteral: String
 
-    public init(id: Int, text: String, schemaType: String, references: [SchemaReference]) {
+    /// A stored schema; renders `textLiteral` once.
+    public init(id: Int, text: String, schemaType: SchemaType, references: [SchemaReference]) {
         self.id = id
         self.text = text
         self.schemaType = schemaType
@@ -35,8 +39,11 @@ public struct StoredSchema: Sendable, Hashable {
 
 /// One version of a subject.
 public struct RegistrySubjectVersion: Sendable, Hashable {
+    /// The version number within the subject, from 1.
     public var version: Int
+    /// The global id of the version's schema.
     public var id: Int
+    /// Soft-deleted: hidden unless asked for, still readable by id.
     public var deleted: Bool
 }
 
@@ -56,16 +63,23 @@ public enum RegistryCommand: Sendable, Hashable, Codable {
 
 /// A registration request as it travels through the log.
 public struct RegisterCommand: Sendable, Hashable, Codable {
+    /// The subject to register under.
     public var subject: String
+    /// The schema text as the client sent it.
     public var schema: String
-    public var schemaType: String
+    /// Encoded as its wire name, so any type name read from the log decodes.
+    public var schemaType: SchemaType
+    /// Named types the schema takes from other subject versions.
     public var references: [SchemaReference]
+    /// Store the normalized form instead of the compacted text (`?normalize=true`).
     public var normalize: Bool
-    /// Only in IMPORT mode: the id and version to register with.
+    /// Only in IMPORT mode: the id to register with.
     public var id: Int?
+    /// Only in IMPORT mode: the version to register as (the next one when nil).
     public var version: Int?
 
-    public init(subject: String, schema: String, schemaType: String = "AVRO", references: [SchemaReference] = [],
+    /// A registration of `schema` under `subject`.
+    public init(subject: String, schema: String, schemaType: SchemaType = .avro, references: [SchemaReference] = [],
                 normalize: Bool = false, id: Int? = nil, version: Int? = nil) {
         self.subject = subject
         self.schema = schema
@@ -77,11 +91,56 @@ public struct RegisterCommand: Sendable, Hashable, Codable {
     }
 }
 
-/// One log record: a command and the request it answers.
+/// One log record: a command, the request it answers, and the format version it was written with.
 public struct RegistryLogRecord: Sendable, Hashable, Codable {
+    /// The format version this code writes, and the newest it applies.
+    ///
+    /// - 1: the first format (records without a `v` field).
+    /// - 2: adds `v`. A registration without an id is refused in IMPORT mode, and a version
+    ///   whose referrers are all soft-deleted may be soft-deleted. Version 1 records keep the
+    ///   old rules for these two, so an existing log replays to the state it had.
+    public static let currentFormatVersion = 2
+
+    /// The format version (`v` in the JSON); 1 when the record has none.
+    public var formatVersion: Int
     /// Unique per request; the instance that appended it waits for its outcome.
     public var requestID: String
+    /// What to apply.
     public var command: RegistryCommand
+
+    /// A record in the current format.
+    public init(requestID: String, command: RegistryCommand) {
+        self.init(formatVersion: Self.currentFormatVersion, requestID: requestID, command: command)
+    }
+
+    /// A record in format `formatVersion` (older formats are for tests and tools).
+    public init(formatVersion: Int, requestID: String, command: RegistryCommand) {
+        self.formatVersion = formatVersion
+        self.requestID = requestID
+        self.command = command
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case formatVersion = "v"
+        case requestID, command
+    }
+
+    /// Decodes a record; one without `v` is format 1.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        formatVersion = try container.decodeIfPresent(Int.self, forKey: .formatVersion) ?? 1
+        requestID = try container.decode(String.self, forKey: .requestID)
+        command = try container.decode(RegistryCommand.self, forKey: .command)
+    }
+
+    /// Encodes the record, with `v` from format 2 on.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        // Version 1 had no `v`: writing it only from 2 on keeps a version 1 record byte-identical.
+        if formatVersion >= 2 { try container.encode(formatVersion, forKey: .formatVersion) }
+        try container.encode(requestID, forKey: .requestID)
+        try container.encode(command, forKey: .command)
+    }
 }
 
 /// What applying a command produced.

@@ -1,7 +1,11 @@
+import Avro
 import SchemaRegistryModel
 
 /// The registry's reference type, as the client uses it.
 public typealias SchemaReference = SchemaRegistryModel.SchemaReference
+
+/// The registry's schema type (`AVRO`, `JSON`, `PROTOBUF`), as the client uses it.
+public typealias SchemaType = SchemaRegistryModel.SchemaType
 
 /// A schema as stored by the registry under a global id (`GET /schemas/ids/{id}`).
 public struct RegisteredSchema: Sendable, Hashable {
@@ -9,13 +13,13 @@ public struct RegisteredSchema: Sendable, Hashable {
     public var id: Int
     /// The schema text (JSON for Avro).
     public var schema: String
-    /// `AVRO`, `JSON` or `PROTOBUF`; Confluent omits it for Avro.
-    public var schemaType: String
+    /// `.avro`, `.json` or `.protobuf`; Confluent omits it on the wire for Avro.
+    public var schemaType: SchemaType
     /// Named types this schema uses from other subjects.
     public var references: [SchemaReference]
 
     /// A registered schema.
-    public init(id: Int, schema: String, schemaType: String = "AVRO", references: [SchemaReference] = []) {
+    public init(id: Int, schema: String, schemaType: SchemaType = .avro, references: [SchemaReference] = []) {
         self.id = id
         self.schema = schema
         self.schemaType = schemaType
@@ -33,13 +37,13 @@ public struct SubjectVersion: Sendable, Hashable {
     public var version: Int
     /// The schema text.
     public var schema: String
-    /// `AVRO`, `JSON` or `PROTOBUF`.
-    public var schemaType: String
+    /// `.avro`, `.json` or `.protobuf`.
+    public var schemaType: SchemaType
     /// Named types this schema uses from other subjects.
     public var references: [SchemaReference]
 
     /// A subject version.
-    public init(subject: String, id: Int, version: Int, schema: String, schemaType: String = "AVRO", references: [SchemaReference] = []) {
+    public init(subject: String, id: Int, version: Int, schema: String, schemaType: SchemaType = .avro, references: [SchemaReference] = []) {
         self.subject = subject
         self.id = id
         self.version = version
@@ -73,7 +77,7 @@ public struct CompatibilityResult: Sendable, Hashable {
 /// Body of register, lookup and compatibility requests.
 struct SchemaRequestBody: Encodable {
     var schema: String
-    var schemaType: String
+    var schemaType: SchemaType
     var references: [SchemaReference]
 }
 
@@ -118,7 +122,7 @@ struct ConfigResponseBody: Decodable {
 
 /// `{"compatibility": "FULL"}` for PUT /config.
 struct ConfigRequestBody: Encodable {
-    var compatibility: String
+    var compatibility: AvroCompatibilityLevel
 }
 
 /// `{"error_code": 40401, "message": "..."}`.

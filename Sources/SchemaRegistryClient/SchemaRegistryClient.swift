@@ -1,6 +1,7 @@
 import Avro
 import Foundation
 import HTTPClient
+import SchemaRegistryModel
 
 /// A client for a Confluent Schema Registry compatible HTTP API (ours or Confluent's).
 ///
@@ -37,6 +38,10 @@ public final class SchemaRegistryClient: Sendable {
             self.http = http
         }
     }
+
+    /// A subject's or the registry's compatibility level, by Confluent's names
+    /// (`BACKWARD`, `FULL_TRANSITIVE`, …).
+    public typealias CompatibilityLevel = AvroCompatibilityLevel
 
     /// The configuration this client was made with.
     public let configuration: Configuration
@@ -81,7 +86,7 @@ public final class SchemaRegistryClient: Sendable {
     /// - Parameters:
     ///   - subject: the subject, e.g. `prices.candles-value`.
     ///   - schema: the schema text.
-    ///   - schemaType: `AVRO` (default), `JSON` or `PROTOBUF`.
+    ///   - schemaType: `.avro` (default), `.json` or `.protobuf`.
     ///   - references: named types the schema takes from other subjects.
     ///   - normalize: ask the registry to normalize the schema first (`?normalize=true`).
     /// - Throws: `SchemaRegistryClientError`; `isIncompatible` (409) when the subject's
@@ -89,7 +94,7 @@ public final class SchemaRegistryClient: Sendable {
     public func register(
         subject: String,
         schema: String,
-        schemaType: String = "AVRO",
+        schemaType: SchemaType = .avro,
         references: [SchemaReference] = [],
         normalize: Bool = false
     ) async throws -> Int {
@@ -106,7 +111,8 @@ public final class SchemaRegistryClient: Sendable {
     public func schema(id: Int) async throws -> RegisteredSchema {
         try await schemasByID.value(for: id) { [self] in
             let body: SchemaResponseBody = try await call(.get, "/schemas/ids/\(id)")
-            return RegisteredSchema(id: id, schema: body.schema, schemaType: body.schemaType ?? "AVRO", references: body.references ?? [])
+            return RegisteredSchema(id: id, schema: body.schema, schemaType: body.schemaType.map(SchemaType.init(wireName:)) ?? .avro,
+                                    references: body.references ?? [])
         }
     }
 
@@ -122,8 +128,8 @@ public final class SchemaRegistryClient: Sendable {
     }
 
     /// Parses `text` after resolving its references, depth first.
-    private func parse(_ text: String, type: String, references: [SchemaReference], depth: Int) async throws -> AvroParsedSchema {
-        guard type.uppercased() == "AVRO" else {
+    private func parse(_ text: String, type: SchemaType, references: [SchemaReference], depth: Int) async throws -> AvroParsedSchema {
+        guard type == .avro else {
             throw SchemaRegistryClientError(status: 0, errorCode: SchemaRegistryClientError.invalidSchemaCode,
                                             message: "schema type \(type) is not AVRO")
         }
@@ -167,7 +173,7 @@ public final class SchemaRegistryClient: Sendable {
     public func lookup(
         subject: String,
         schema: String,
-        schemaType: String = "AVRO",
+        schemaType: SchemaType = .avro,
         references: [SchemaReference] = [],
         normalize: Bool = false,
         deleted: Bool = false
@@ -218,7 +224,7 @@ public final class SchemaRegistryClient: Sendable {
     public func checkCompatibility(
         subject: String,
         schema: String,
-        schemaType: String = "AVRO",
+        schemaType: SchemaType = .avro,
         references: [SchemaReference] = [],
         version: String = "latest"
     ) async throws -> CompatibilityResult {
@@ -229,15 +235,16 @@ public final class SchemaRegistryClient: Sendable {
         return CompatibilityResult(isCompatible: body.isCompatible, messages: body.messages ?? [])
     }
 
-    /// Sets the compatibility level (`NONE`, `BACKWARD`, `FORWARD`, `FULL` or a
-    /// `_TRANSITIVE` form) of `subject`, or the global default when `subject` is nil
+    /// Sets the compatibility level of `subject`, or the global default when `subject` is nil
     /// (`PUT /config[/{subject}]`). Returns the level the registry reports.
-    /// - Throws: `SchemaRegistryClientError` (42203 for an unknown level).
+    /// - Throws: `SchemaRegistryClientError`; a malformed response (no or an unknown level)
+    ///   has `errorCode` -1.
     @discardableResult
-    public func setCompatibility(_ level: String, subject: String? = nil) async throws -> String {
+    public func setCompatibility(_ level: CompatibilityLevel, subject: String? = nil) async throws -> CompatibilityLevel {
         let path = subject.map { "/config/\(Self.encodePath($0))" } ?? "/config"
-        let body: ConfigResponseBody = try await call(.put, path, body: ConfigRequestBody(compatibility: level.uppercased()))
-        return body.compatibility ?? body.compatibilityLevel ?? level.uppercased()
+        let body: ConfigResponseBody = try await call(.put, path, body: ConfigRequestBody(compatibility: level))
+        guard body.compatibility != nil || body.compatibilityLevel != nil else { return level }
+        return try Self.level(in: body, path: path)
     }
 
     /// The compatibility level in force for `subject` (`GET /config/{subject}`), or the
@@ -245,25 +252,33 @@ public final class SchemaRegistryClient: Sendable {
     /// - Parameter defaultToGlobal: when the subject has no level of its own, return the
     ///   global one (asks with `?defaultToGlobal=true`, and falls back to `GET /config` on
     ///   40408) instead of throwing.
-    public func compatibility(subject: String? = nil, defaultToGlobal: Bool = true) async throws -> String {
+    /// - Throws: `SchemaRegistryClientError`; a malformed response (no or an unknown level)
+    ///   has `errorCode` -1.
+    public func compatibility(subject: String? = nil, defaultToGlobal: Bool = true) async throws -> CompatibilityLevel {
         guard let subject else { return try await globalCompatibility() }
         do {
-            let body: ConfigResponseBody = try await call(
-                .get, "/config/\(Self.encodePath(subject))", query: defaultToGlobal ? [("defaultToGlobal", "true")] : [])
-            guard let level = body.compatibilityLevel ?? body.compatibility else {
-                throw SchemaRegistryClientError(status: 200, errorCode: -1, message: "response has no compatibilityLevel")
-            }
-            return level
+            let path = "/config/\(Self.encodePath(subject))"
+            let body: ConfigResponseBody = try await call(.get, path, query: defaultToGlobal ? [("defaultToGlobal", "true")] : [])
+            return try Self.level(in: body, path: path)
         } catch let error as SchemaRegistryClientError
             where defaultToGlobal && error.errorCode == SchemaRegistryClientError.subjectCompatibilityNotConfiguredCode {
             return try await globalCompatibility()
         }
     }
 
-    private func globalCompatibility() async throws -> String {
-        let body: ConfigResponseBody = try await call(.get, "/config")
-        guard let level = body.compatibilityLevel ?? body.compatibility else {
-            throw SchemaRegistryClientError(status: 200, errorCode: -1, message: "response has no compatibilityLevel")
+    private func globalCompatibility() async throws -> CompatibilityLevel {
+        try Self.level(in: try await call(.get, "/config"), path: "/config")
+    }
+
+    /// The level a config response names (`compatibilityLevel` or `compatibility`).
+    static func level(in body: ConfigResponseBody, path: String) throws -> CompatibilityLevel {
+        guard let text = body.compatibilityLevel ?? body.compatibility else {
+            throw SchemaRegistryClientError(status: 200, errorCode: SchemaRegistryClientError.unknownErrorCode,
+                                            message: "the response to \(path) has no compatibility level")
+        }
+        guard let level = CompatibilityLevel(rawValue: text.uppercased()) else {
+            throw SchemaRegistryClientError(status: 200, errorCode: SchemaRegistryClientError.unknownErrorCode,
+                                            message: "the response to \(path) names an unknown compatibility level \(excerpt(text))")
         }
         return level
     }
@@ -367,6 +382,6 @@ public final class SchemaRegistryClient: Sendable {
 extension SubjectVersion {
     init(_ body: SubjectVersionResponseBody) {
         self.init(subject: body.subject, id: body.id, version: body.version, schema: body.schema,
-                  schemaType: body.schemaType ?? "AVRO", references: body.references ?? [])
+                  schemaType: body.schemaType.map(SchemaType.init(wireName:)) ?? .avro, references: body.references ?? [])
     }
 }

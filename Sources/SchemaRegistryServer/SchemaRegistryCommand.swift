@@ -23,7 +23,7 @@ struct SchemaRegistryCommand: AsyncParsableCommand {
     @Option(help: "Largest request body in bytes (env SCHEMA_REGISTRY_MAX_BODY_BYTES; default 1048576).")
     var maxBodyBytes: Int?
 
-    @Option(help: "Deepest schema nesting accepted (env SCHEMA_REGISTRY_MAX_SCHEMA_DEPTH; default 64).")
+    @Option(help: "Deepest schema nesting a registration may have, checked before it is written to the log (env SCHEMA_REGISTRY_MAX_SCHEMA_DEPTH; default 64, at most 256).")
     var maxSchemaDepth: Int?
 
     @Option(help: "File of basic-auth users, one user:password a line (env SCHEMA_REGISTRY_BASIC_AUTH_USERS_FILE).")
@@ -42,6 +42,10 @@ struct SchemaRegistryCommand: AsyncParsableCommand {
         var registryConfig = SchemaRegistry.Configuration()
         registryConfig.limits.maxDepth = try environment.integer(flag: maxSchemaDepth, flagName: "--max-schema-depth",
                                                                  env: "SCHEMA_REGISTRY_MAX_SCHEMA_DEPTH", default: 64)
+        // Records are applied with the log's fixed limits: a deeper API limit would accept what the log then refuses.
+        guard (1...SchemaLimits.log.maxDepth).contains(registryConfig.limits.maxDepth) else {
+            throw ConfigurationError("--max-schema-depth / SCHEMA_REGISTRY_MAX_SCHEMA_DEPTH must be between 1 and \(SchemaLimits.log.maxDepth)")
+        }
         let topic = environment.value(flag: schemasTopic, env: "SCHEMA_REGISTRY_TOPIC", default: "_schemas")!
         let replication = try environment.integer(flag: topicReplicationFactor, flagName: "--topic-replication-factor",
                                                   env: "SCHEMA_REGISTRY_TOPIC_REPLICATION_FACTOR", default: 1)

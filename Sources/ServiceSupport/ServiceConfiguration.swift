@@ -47,8 +47,20 @@ public struct CommonServiceOptions: ParsableArguments, Sendable {
     @Option(name: .customLong("kafka-bootstrap-servers"), help: "Kafka bootstrap servers (env KAFKA_BOOTSTRAP_SERVERS).")
     public var kafkaBootstrapServers: String?
 
-    @Option(name: .customLong("kafka-property"), help: "A librdkafka property key=value, repeatable (env KAFKA_PROPERTIES, comma-separated).")
+    @Option(name: .customLong("kafka-property"), help: ArgumentHelp(
+        "A librdkafka property key=value, repeatable; wins over KAFKA_PROPERTIES and the properties file.",
+        discussion: """
+            Env KAFKA_PROPERTIES holds key=value entries separated by ';' or newlines, so that values may contain \
+            commas (sasl.jaas.config, ssl.cipher.suites); without any ';' or newline it is read as a comma-separated \
+            list. Entries starting with '#' are comments. A value that contains ';' goes in the properties file, \
+            whose lines are split at newlines only.
+            """))
     public var kafkaProperties: [String] = []
+
+    @Option(name: .customLong("kafka-properties-file"), help: ArgumentHelp(
+        "A file of librdkafka properties, one key=value a line, '#' comments (env KAFKA_PROPERTIES_FILE).",
+        discussion: "Read first: KAFKA_PROPERTIES and --kafka-property override its entries."))
+    public var kafkaPropertiesFile: String?
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (env LOG_LEVEL; default info).")
     public var logLevel: String?
@@ -65,13 +77,16 @@ public struct CommonServiceOptions: ParsableArguments, Sendable {
     public func resolve(environment: ServiceEnvironment = ServiceEnvironment(), defaultHTTPPort: Int) throws -> ResolvedServiceOptions {
         let bootstrap = try environment.require(flag: kafkaBootstrapServers, flagName: "--kafka-bootstrap-servers", env: "KAFKA_BOOTSTRAP_SERVERS")
         var properties: [String: String] = [:]
-        let fromEnv = environment.value(flag: nil, env: "KAFKA_PROPERTIES").map { $0.split(separator: ",").map(String.init) } ?? []
-        for entry in fromEnv + kafkaProperties {
-            guard let eq = entry.firstIndex(of: "="), eq != entry.startIndex else {
-                throw ConfigurationError("Kafka property '\(entry)' is not key=value (--kafka-property / KAFKA_PROPERTIES)")
+        if let file = environment.value(flag: kafkaPropertiesFile, env: "KAFKA_PROPERTIES_FILE") {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw ConfigurationError("cannot read the Kafka properties file \(file) (--kafka-properties-file / KAFKA_PROPERTIES_FILE)")
             }
-            properties[String(entry[..<eq]).trimmingCharacters(in: .whitespaces)] = String(entry[entry.index(after: eq)...])
+            try Self.addKafkaProperties(text.split(whereSeparator: \.isNewline), from: "the Kafka properties file \(file)", to: &properties)
         }
+        if let inline = environment.value(flag: nil, env: "KAFKA_PROPERTIES") {
+            try Self.addKafkaProperties(Self.kafkaPropertyEntries(inline), from: "KAFKA_PROPERTIES", to: &properties)
+        }
+        try Self.addKafkaProperties(kafkaProperties.map { Substring($0) }, from: "--kafka-property", to: &properties)
         let levelText = environment.value(flag: logLevel, env: "LOG_LEVEL", default: "info")!
         guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
             throw ConfigurationError("log level '\(levelText)' is not one of trace, debug, info, notice, warning, error, critical")
@@ -80,6 +95,34 @@ public struct CommonServiceOptions: ParsableArguments, Sendable {
         guard (0...65535).contains(port) else { throw ConfigurationError("HTTP port \(port) is out of range") }
         return ResolvedServiceOptions(kafkaBootstrapServers: bootstrap, kafkaProperties: properties, logLevel: level,
                                       httpHost: environment.value(flag: httpHost, env: "HTTP_HOST", default: "0.0.0.0")!, httpPort: port)
+    }
+}
+
+extension CommonServiceOptions {
+    /// The entries of a `KAFKA_PROPERTIES` value: split at `;` and newlines when it has any,
+    /// else at commas (the older form, which cannot carry a comma in a value).
+    static func kafkaPropertyEntries(_ text: String) -> [Substring] {
+        if text.contains(where: { $0 == ";" || $0.isNewline }) {
+            return text.split(whereSeparator: { $0 == ";" || $0.isNewline })
+        }
+        return text.split(separator: ",")
+    }
+
+    /// Adds `key=value` entries (blank ones and `#` comments skipped; key and value trimmed).
+    /// - Throws: `ConfigurationError` naming `source` for an entry without a key and `=`.
+    static func addKafkaProperties(_ entries: [Substring], from source: String, to properties: inout [String: String]) throws {
+        for entry in entries {
+            let trimmed = entry.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+            guard let eq = trimmed.firstIndex(of: "="),
+                  !trimmed[..<eq].trimmingCharacters(in: .whitespaces).isEmpty else {
+                // The entry may hold a secret: name the key side only.
+                let shown = trimmed.split(separator: "=", maxSplits: 1).first.map(String.init) ?? ""
+                throw ConfigurationError("Kafka property '\(shown.prefix(64))' in \(source) is not key=value")
+            }
+            let key = trimmed[..<eq].trimmingCharacters(in: .whitespaces)
+            properties[key] = trimmed[trimmed.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+        }
     }
 }
 

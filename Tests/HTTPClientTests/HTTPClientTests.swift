@@ -66,18 +66,64 @@ struct HTTPClientTests {
         }
     }
 
-    @Test func honoursTheProxyEnvironment() async throws {
-        try await withServer { server in
-            // no_proxy first, so that other tests' loopback requests never use the proxy.
-            setenv("no_proxy", "127.0.0.1,localhost", 1)
-            setenv("http_proxy", server.baseURL, 1)
-            defer { unsetenv("http_proxy") }
-            let response = try await HTTPClient().get("http://prices.example/api/v3/ping")
-            #expect(response.text == "proxied")
-            #expect(response.header("X-Proxied-URI") == "http://prices.example/api/v3/ping")
-            // Hosts listed in no_proxy are reached directly.
-            #expect(try await HTTPClient().get(server.baseURL + "/status/200").text == "status 200")
+    /// Set in the environment of the child process `honoursTheProxyEnvironment` starts.
+    static let proxyChildVariable = "HTTP_CLIENT_TESTS_PROXY_CHILD"
+
+    /// libcurl reads `http_proxy` and `no_proxy` from the environment on every transfer, and
+    /// `setenv` while other tests' transfers run `getenv` is a data race (glibc may free the
+    /// array they read). So the proxied requests run in a child process of this test binary,
+    /// started with the proxy variables in its environment: nothing here changes this
+    /// process's environment.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/proc/self/exe"), "starts a child process through /proc/self/exe"))
+    func honoursTheProxyEnvironment() async throws {
+        if ProcessInfo.processInfo.environment[Self.proxyChildVariable] == "1" {
+            try await proxiedRequestsWithThisProcesssEnvironment()
+            return
         }
+        try await withServer { server in
+            let output = FileManager.default.temporaryDirectory.appendingPathComponent("proxy-child-\(UUID().uuidString).log")
+            _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+            defer { try? FileManager.default.removeItem(at: output) }
+            let log = try FileHandle(forWritingTo: output)
+            let child = Process()
+            child.executableURL = URL(fileURLWithPath: "/proc/self/exe")
+            child.arguments = ["--testing-library", "swift-testing", "--filter", "HTTPClientTests/honoursTheProxyEnvironment"]
+            var environment = ProcessInfo.processInfo.environment
+            environment[Self.proxyChildVariable] = "1"
+            environment["http_proxy"] = server.baseURL
+            environment["no_proxy"] = "127.0.0.1,localhost"
+            child.environment = environment
+            child.standardOutput = log
+            child.standardError = log
+            let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+                child.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+                do {
+                    try child.run()
+                } catch {
+                    child.terminationHandler = nil
+                    continuation.resume(throwing: error)
+                }
+            }
+            try log.close()
+            let transcript = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+            #expect(status == 0, "the child's proxied requests failed:\n\(transcript)")
+            #expect(transcript.contains("1 test"), "the child ran no test:\n\(transcript)")
+            // The child's request for another host came through this server, as its proxy...
+            #expect(server.requests.contains { $0.uri == "http://prices.example/api/v3/ping" })
+            // ...and the one for a no_proxy host came directly.
+            #expect(server.requests.contains { $0.uri == "/status/200" })
+        }
+    }
+
+    /// The child's half: the proxy variables came with the process, so no `setenv` is needed.
+    func proxiedRequestsWithThisProcesssEnvironment() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let proxy = try #require(environment["http_proxy"])
+        let response = try await HTTPClient().get("http://prices.example/api/v3/ping")
+        #expect(response.text == "proxied")
+        #expect(response.header("X-Proxied-URI") == "http://prices.example/api/v3/ping")
+        // Hosts listed in no_proxy are reached directly.
+        #expect(try await HTTPClient().get(proxy + "/status/200").text == "status 200")
     }
 
     @Test func followsRedirects() async throws {

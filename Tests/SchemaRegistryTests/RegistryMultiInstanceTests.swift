@@ -26,6 +26,31 @@ struct RegistryMultiInstanceTests {
         return Schemas.record("Rec\(family)", fields: [#"{"name":"id","type":"string"}"#] + extra)
     }
 
+    @Test func anIDRegisteredThroughOneInstanceIsReadThroughAnotherWithoutWritingToTheTopic() async throws {
+        let topic = "_schemas_test_\(UUID().uuidString.prefix(8))"
+        let (a, logA) = try await instance(topic: topic)
+        let (b, logB) = try await instance(topic: topic)
+        try await withRunningRegistry(a) {
+            try await withRunningRegistry(b) {
+                for i in 0..<10 {
+                    let (id, _) = try await a.register(RegisterCommand(subject: "s\(i)", schema: schema(family: i, variant: 0)))
+                    // b catches up by asking the broker for the topic's end, then reads.
+                    let text = try await b.read(schemaID: id) { state throws(RegistryError) in try state.schema(id: id).text }
+                    #expect(text == schema(family: i, variant: 0))
+                }
+                let end = try await logB.fetchEndOffset()
+                for _ in 0..<20 {
+                    await #expect(throws: RegistryError.self) {
+                        _ = try await b.read(schemaID: 999_999) { state throws(RegistryError) in try state.schema(id: 999_999) }
+                    }
+                }
+                #expect(try await logB.fetchEndOffset() == end)
+            }
+        }
+        await logA.close()
+        await logB.close()
+    }
+
     @Test func concurrentRegistrationsOverTwoInstancesNeverConflict() async throws {
         let topic = "_schemas_test_\(UUID().uuidString.prefix(8))"
         let (a, logA) = try await instance(topic: topic)

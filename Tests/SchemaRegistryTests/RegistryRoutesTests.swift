@@ -232,6 +232,108 @@ struct RegistryRoutesTests {
         }
     }
 
+    @Test(arguments: [TestingSetup.router, .live])
+    func contentTypeFollowsTheAcceptHeader(setup: TestingSetup) async throws {
+        let registry = SchemaRegistry(log: InMemoryRegistryLog(), logger: quietLogger("registry"))
+        try await withRunningRegistry(registry) {
+            try await makeApplication(registry).test(setup) { client in
+                _ = try await client.execute(uri: "/subjects/a/versions", method: .post, headers: Self.json, body: registrationBody(Schemas.v1))
+                let cases: [(accept: String?, expected: String)] = [
+                    (nil, "application/vnd.schemaregistry.v1+json"),
+                    ("application/json", "application/json"),
+                    ("application/vnd.schemaregistry+json", "application/vnd.schemaregistry+json"),
+                    ("application/vnd.schemaregistry.v1+json, application/vnd.schemaregistry+json, application/json",
+                     "application/vnd.schemaregistry.v1+json"),
+                    ("application/json, */*;q=0.1", "application/json"),
+                    ("application/json;q=0.9, application/vnd.schemaregistry.v1+json;q=0.2", "application/json"),
+                    ("*/*", "application/vnd.schemaregistry.v1+json"),
+                    ("application/*", "application/vnd.schemaregistry.v1+json"),
+                    ("text/html", "application/vnd.schemaregistry.v1+json"),
+                ]
+                for (accept, expected) in cases {
+                    let headers: HTTPFields = accept.map { [.accept: $0] } ?? [:]
+                    for uri in ["/subjects", "/schemas/ids/1/schema", "/subjects/nobody/versions"] {
+                        try await client.execute(uri: uri, method: .get, headers: headers) {
+                            #expect($0.headers[.contentType] == expected, "Accept \(accept ?? "none") on \(uri)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test(arguments: [TestingSetup.router, .live])
+    func confluentAnswersForUnknownSubjectsAndImports(setup: TestingSetup) async throws {
+        let registry = SchemaRegistry(log: InMemoryRegistryLog(), logger: quietLogger("registry"))
+        try await withRunningRegistry(registry) {
+            try await makeApplication(registry).test(setup) { client in
+                // Anything is compatible with the latest version of a subject that has none.
+                try await client.execute(uri: "/compatibility/subjects/nobody/versions/latest", method: .post, headers: Self.json,
+                                         body: registrationBody(Schemas.v1)) {
+                    #expect($0.status == .ok)
+                    #expect($0.body.json == .object([("is_compatible", .bool(true))]))
+                }
+                try await client.execute(uri: "/compatibility/subjects/nobody/versions/1", method: .post, headers: Self.json,
+                                         body: registrationBody(Schemas.v1)) { #expect($0.status == .notFound) }
+                try await client.execute(uri: "/compatibility/subjects/nobody/versions/latest", method: .post, headers: Self.json,
+                                         body: registrationBody("not a schema")) { #expect($0.body.json?["error_code"]?.int64Value == 42201) }
+                _ = try await client.execute(uri: "/subjects/gone/versions", method: .post, headers: Self.json, body: registrationBody(Schemas.v1))
+                _ = try await client.execute(uri: "/subjects/gone", method: .delete)
+                try await client.execute(uri: "/compatibility/subjects/gone/versions/latest?verbose=true", method: .post, headers: Self.json,
+                                         body: registrationBody(Schemas.incompatible)) {
+                    #expect($0.body.json?["is_compatible"] == .bool(true))
+                }
+                // Deleting the level of a subject that does not exist.
+                try await client.execute(uri: "/config/nobody", method: .delete) {
+                    #expect($0.status == .notFound)
+                    #expect($0.body.json?["error_code"]?.int64Value == 40401)
+                }
+                // IMPORT: a registration must give the id, and the id and version must be in range.
+                _ = try await client.execute(uri: "/mode/imp", method: .put, headers: Self.json, body: ByteBuffer(string: #"{"mode":"IMPORT"}"#))
+                try await client.execute(uri: "/subjects/imp/versions", method: .post, headers: Self.json, body: registrationBody(Schemas.v2)) {
+                    #expect($0.status == .unprocessableContent)
+                    #expect($0.body.json?["error_code"]?.int64Value == 42205)
+                }
+                let bad: [(JSONValue, JSONValue?, Int64)] = [
+                    (.number("0"), nil, 42201), (.number("-5"), nil, 42201), (.number("2147483648"), nil, 42201),
+                    (.string("12"), nil, 42201), (.number("1.5"), nil, 42201), (.bool(true), nil, 42201),
+                    (.number("10"), .number("0"), 42202), (.number("10"), .number("2147483648"), 42202), (.number("10"), .string("latest"), 42202),
+                ]
+                for (id, version, code) in bad {
+                    var extra: [(String, JSONValue)] = [("id", id)]
+                    if let version { extra.append(("version", version)) }
+                    try await client.execute(uri: "/subjects/imp/versions", method: .post, headers: Self.json,
+                                             body: registrationBody(Schemas.v2, extra: extra)) {
+                        #expect($0.status == .unprocessableContent, "id \(id.compactText) version \(version?.compactText ?? "-")")
+                        #expect($0.body.json?["error_code"]?.int64Value == code, "id \(id.compactText) version \(version?.compactText ?? "-")")
+                    }
+                }
+                try await client.execute(uri: "/subjects/imp/versions", method: .post, headers: Self.json,
+                                         body: registrationBody(Schemas.v2, extra: [("id", .number("2147483647")), ("version", .null)])) {
+                    #expect($0.body.json?["id"]?.int64Value == 2_147_483_647)
+                }
+            }
+        }
+    }
+
+    @Test(arguments: [TestingSetup.router, .live])
+    func readingUnknownIDsWritesNothingToTheLog(setup: TestingSetup) async throws {
+        let log = InMemoryRegistryLog()
+        let registry = SchemaRegistry(log: log, logger: quietLogger("registry"))
+        try await withRunningRegistry(registry) {
+            try await makeApplication(registry).test(setup) { client in
+                _ = try await client.execute(uri: "/subjects/a/versions", method: .post, headers: Self.json, body: registrationBody(Schemas.v1))
+                let end = log.endOffset
+                for uri in ["/schemas/ids/999999", "/schemas/ids/999999/schema", "/schemas/ids/999999/versions", "/schemas/ids/2/subjects"] {
+                    for _ in 0..<10 {
+                        try await client.execute(uri: uri, method: .get) { #expect($0.body.json?["error_code"]?.int64Value == 40403) }
+                    }
+                }
+                #expect(log.endOffset == end)
+            }
+        }
+    }
+
     @Test func schemaReferencesOverHTTP() async throws {
         let registry = SchemaRegistry(log: InMemoryRegistryLog(), logger: quietLogger("registry"))
         try await withRunningRegistry(registry) {

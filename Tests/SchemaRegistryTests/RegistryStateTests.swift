@@ -80,21 +80,36 @@ struct RegistryStateTests {
     }
 
     @Test func invalidSchemasAreRejectedWith42201() {
-        var state = RegistryState(limits: SchemaLimits(maxDepth: 3))
+        var state = RegistryState()
         let cases = [
             #"{"type":"record","name":"R","fields":[{"name":"a","type":"nope"}]}"#,
             #"{"type":"record","name":"R","fields":[{"name":"a","type":"int"},{"name":"a","type":"int"}]}"#,
             #"{"type":"record","name":"1R","fields":[]}"#,
             #"{"type":"record","name":"R","fields":[{"name":"a","type":"int","default":"x"}]}"#,
-            #"{"type":"array","items":{"type":"array","items":{"type":"array","items":{"type":"array","items":"int"}}}}"#,
             "not json",
         ]
         for schema in cases {
             let e = rejection(state.apply(.register(RegisterCommand(subject: "a", schema: schema))))
             #expect(e?.errorCode == 42201, "\(schema)")
         }
-        #expect(rejection(state.apply(.register(RegisterCommand(subject: "a", schema: "\"int\"", schemaType: "PROTOBUF"))))?.errorCode == 42201)
+        #expect(rejection(state.apply(.register(RegisterCommand(subject: "a", schema: "\"int\"", schemaType: .protobuf))))?.errorCode == 42201)
         #expect(state.subjects.isEmpty)
+    }
+
+    @Test func configuredDepthLimitsAreTheAPIsNotTheLogs() throws {
+        let deep = #"{"type":"array","items":{"type":"array","items":{"type":"array","items":{"type":"array","items":"int"}}}}"#
+        let command = RegisterCommand(subject: "a", schema: deep)
+        var state = RegistryState()
+        // The API checks an instance's own limit before appending...
+        #expect(throws: RegistryError.self) { try state.prepare(command, limits: SchemaLimits(maxDepth: 3)) }
+        // ...but applying a record never depends on it: only on the log's fixed limit.
+        #expect(try registered(state.apply(.register(command))) == (1, 1))
+        let tooDeep = String(repeating: #"{"type":"array","items":"#, count: SchemaLimits.log.maxDepth + 1) + #""int""#
+            + String(repeating: "}", count: SchemaLimits.log.maxDepth + 1)
+        #expect(rejection(state.apply(.register(RegisterCommand(subject: "b", schema: tooDeep))))?.errorCode == 42201)
+        let atTheLimit = String(repeating: #"{"type":"array","items":"#, count: SchemaLimits.log.maxDepth) + #""int""#
+            + String(repeating: "}", count: SchemaLimits.log.maxDepth)
+        #expect(try registered(state.apply(.register(RegisterCommand(subject: "c", schema: atTheLimit)))) == (2, 1))
     }
 
     @Test func softAndHardDeleteRules() throws {
@@ -153,7 +168,10 @@ struct RegistryStateTests {
         _ = state.apply(.setMode(subject: nil, mode: .import, force: false))
         // Import keeps the given id and version, and moves the id counter past it.
         #expect(try registered(state.apply(.register(RegisterCommand(subject: "a", schema: Schemas.v1, id: 100, version: 3)))) == (100, 3))
-        #expect(rejection(state.apply(.register(RegisterCommand(subject: "b", schema: Schemas.v2, id: 100))))?.errorCode == 42207)
+        // Another schema on a used id is Confluent's "Overwrite new schema with id 100 ... is not permitted" (42205).
+        #expect(rejection(state.apply(.register(RegisterCommand(subject: "b", schema: Schemas.v2, id: 100))))?.errorCode == 42205)
+        // The same schema under another id is 42207.
+        #expect(rejection(state.apply(.register(RegisterCommand(subject: "b", schema: Schemas.v1, id: 7))))?.errorCode == 42207)
         _ = state.apply(.setMode(subject: nil, mode: .readWrite, force: false))
         #expect(rejection(state.apply(.register(RegisterCommand(subject: "a", schema: Schemas.v2, id: 5))))?.errorCode == 42205)
         #expect(try registered(state.apply(.register(RegisterCommand(subject: "a", schema: Schemas.v2)))) == (101, 4))
@@ -164,7 +182,10 @@ struct RegistryStateTests {
 
     @Test func configAndModeDeletion() {
         var state = RegistryState()
-        #expect(rejection(state.apply(.deleteCompatibility(subject: "x")))?.errorCode == 40408)
+        // Confluent: deleting a subject level that is not there is 40401, whether or not the subject exists.
+        #expect(rejection(state.apply(.deleteCompatibility(subject: "x")))?.errorCode == 40401)
+        _ = state.apply(.register(RegisterCommand(subject: "x", schema: Schemas.v1)))
+        #expect(rejection(state.apply(.deleteCompatibility(subject: "x")))?.errorCode == 40401)
         #expect(rejection(state.apply(.deleteMode(subject: "x")))?.errorCode == 40409)
         _ = state.apply(.setCompatibility(subject: "x", level: .full))
         #expect(state.apply(.deleteCompatibility(subject: "x")) == .compatibility(.full))

@@ -28,6 +28,28 @@ func withRunningRegistry<T: Sendable>(_ registry: SchemaRegistry, _ body: () asy
     }
 }
 
+/// Runs `registry` around `body` once `condition` holds (for registries that never become ready).
+func withRunningRegistry<T: Sendable>(_ registry: SchemaRegistry, once condition: @Sendable () -> Bool,
+                                      _ body: () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await registry.run() }
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(30)
+        while !condition() {
+            guard clock.now < deadline else { throw RegistryError(status: 500, errorCode: 50002, message: "the condition never held") }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        do {
+            let value = try await body()
+            group.cancelAll()
+            return value
+        } catch {
+            group.cancelAll()
+            throw error
+        }
+    }
+}
+
 func makeApplication(_ registry: SchemaRegistry, api: RegistryAPIConfiguration = RegistryAPIConfiguration()) -> some ApplicationProtocol {
     let router = Router()
     RegistryAPI.addRoutes(to: router, registry: registry, configuration: api)

@@ -87,7 +87,7 @@ struct SchemaRegistryClientTests {
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             #expect(schemas.count == 20)
-            #expect(schemas.allSatisfy { $0.id == 7 && $0.schema == candleSchema && $0.schemaType == "AVRO" && $0.references.isEmpty })
+            #expect(schemas.allSatisfy { $0.id == 7 && $0.schema == candleSchema && $0.schemaType == .avro && $0.references.isEmpty })
             #expect(server.count(method: "GET", path: "/schemas/ids/7") == 1)
 
             // Later calls are answered from the cache.
@@ -244,6 +244,8 @@ struct SchemaRegistryClientTests {
                 return .json(#"{"compatibility":"\#(level)"}"#)
             case ("GET", "/config/prices.candles-value"):
                 return .json(#"{"compatibilityLevel":"FULL_TRANSITIVE"}"#)
+            case ("GET", "/config/odd"):
+                return .json(#"{"compatibilityLevel":"SIDEWAYS"}"#)
             case ("GET", "/config/unset"):
                 return .error(404, 40408, "Subject 'unset' does not have subject-level compatibility configured")
             case ("GET", "/config"):
@@ -265,17 +267,49 @@ struct SchemaRegistryClientTests {
             let accepted = try await registry.checkCompatibility(subject: "prices.candles-value", schema: candleSchema, version: "2")
             #expect(accepted == CompatibilityResult(isCompatible: true, messages: []))
 
-            #expect(try await registry.setCompatibility("full_transitive", subject: "prices.candles-value") == "FULL_TRANSITIVE")
-            #expect(try await registry.compatibility(subject: "prices.candles-value") == "FULL_TRANSITIVE")
-            #expect(try await registry.compatibility(subject: "unset") == "BACKWARD")
-            #expect(try await registry.compatibility() == "BACKWARD")
-            #expect(try await registry.setCompatibility("NONE", subject: nil) == "NONE")
+            #expect(try await registry.setCompatibility(.fullTransitive, subject: "prices.candles-value") == .fullTransitive)
+            // The level goes out as Confluent's wire name.
+            #expect(server.requests.last?.bodyJSON?["compatibility"] as? String == "FULL_TRANSITIVE")
+            #expect(try await registry.compatibility(subject: "prices.candles-value") == .fullTransitive)
+            #expect(try await registry.compatibility(subject: "unset") == .backward)
+            #expect(try await registry.compatibility() == .backward)
+            #expect(try await registry.setCompatibility(.none, subject: nil) == SchemaRegistryClient.CompatibilityLevel.none)
+
+            // A level the client does not know is a malformed answer, not a string passed on.
+            let unknown = await #expect(throws: SchemaRegistryClientError.self) { try await registry.compatibility(subject: "odd") }
+            #expect(unknown?.errorCode == SchemaRegistryClientError.unknownErrorCode)
+            #expect(unknown?.message.contains("SIDEWAYS") == true)
 
             let strict = await #expect(throws: SchemaRegistryClientError.self) {
                 try await registry.compatibility(subject: "unset", defaultToGlobal: false)
             }
             #expect(strict?.errorCode == 40408)
         }
+    }
+
+    @Test("schema types travel as Confluent's wire names")
+    func schemaTypes() async throws {
+        try await FixtureServer.with(route: { request, _ in
+            switch (request.method, request.path) {
+            case ("POST", "/subjects/s/versions"): return .json(#"{"id":3}"#)
+            case ("GET", "/schemas/ids/3"): return .json(#"{"schema":"syntax = \"proto3\";","schemaType":"PROTOBUF"}"#)
+            case ("GET", "/schemas/ids/4"): return .json(#"{"schema":"<x/>","schemaType":"xml"}"#)
+            case ("GET", "/schemas/ids/5"): return .json(#"{"schema":"\"int\""}"#)
+            default: return .error(404, 404, "not found")
+            }
+        }) { server async throws in
+            let registry = client(server)
+            _ = try await registry.register(subject: "s", schema: "{}", schemaType: .json)
+            #expect(server.requests.last?.bodyJSON?["schemaType"] as? String == "JSON")
+            #expect(try await registry.schema(id: 3).schemaType == .protobuf)
+            let other = try await registry.schema(id: 4).schemaType
+            #expect(other == SchemaType(wireName: "XML") && !other.isKnown && other.wireName == "XML")
+            // Confluent omits the type for Avro.
+            #expect(try await registry.schema(id: 5).schemaType == .avro)
+            let notAvro = await #expect(throws: SchemaRegistryClientError.self) { try await registry.parsedSchema(id: 3) }
+            #expect(notAvro?.errorCode == SchemaRegistryClientError.invalidSchemaCode)
+        }
+        #expect(SchemaType(wireName: "avro") == .avro && SchemaType.avro.isKnown && SchemaType.protobuf.description == "PROTOBUF")
     }
 
     @Test("subject versions, lookup, listings and deletes")

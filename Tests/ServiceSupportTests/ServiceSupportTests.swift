@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
@@ -25,6 +26,61 @@ struct ServiceConfigurationTests {
         #expect(resolved.httpHost == "0.0.0.0")
         #expect(resolved.logLevel == .info)
         #expect(resolved.kafkaProperties == ["security.protocol": "ssl", "ssl.ca.location": "/ca.pem", "sasl.mechanism": "PLAIN"])
+    }
+
+    @Test func kafkaPropertiesSplitAtSemicolonsOrNewlinesSoValuesMayHoldCommas() throws {
+        let jaas = #"org.apache.kafka.common.security.plain.PlainLoginModule required username="a,b" password="c";"#
+        for separator in [";", "\n", " ; ", "\r\n"] {
+            let inline = "sasl.jaas.config=\(jaas.dropLast())\(separator)ssl.cipher.suites=TLS_A,TLS_B\(separator)"
+            let env = ServiceEnvironment(["KAFKA_BOOTSTRAP_SERVERS": "x:1", "KAFKA_PROPERTIES": inline])
+            let resolved = try parse([]).resolve(environment: env, defaultHTTPPort: 1)
+            #expect(resolved.kafkaProperties == ["sasl.jaas.config": String(jaas.dropLast()), "ssl.cipher.suites": "TLS_A,TLS_B"],
+                    "separator \(separator.debugDescription)")
+        }
+    }
+
+    @Test func kafkaPropertiesComeFromAFileThenTheEnvironmentThenFlags() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("kafka-\(UUID().uuidString).properties")
+        try """
+            # client security
+            security.protocol = SASL_SSL
+
+            ssl.cipher.suites=TLS_A,TLS_B
+              # indented comment
+            sasl.mechanism=PLAIN
+            client.id=from-file
+            """.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let env = ServiceEnvironment(["KAFKA_BOOTSTRAP_SERVERS": "x:1", "KAFKA_PROPERTIES_FILE": file.path,
+                                      "KAFKA_PROPERTIES": "sasl.mechanism=SCRAM-SHA-512,client.id=from-env"])
+        let resolved = try parse(["--kafka-property", "client.id=from-flag"]).resolve(environment: env, defaultHTTPPort: 1)
+        #expect(resolved.kafkaProperties == ["security.protocol": "SASL_SSL", "ssl.cipher.suites": "TLS_A,TLS_B",
+                                             "sasl.mechanism": "SCRAM-SHA-512", "client.id": "from-flag"])
+        // The flag names a file too, and wins over the environment's.
+        let flagged = try parse(["--kafka-properties-file", file.path]).resolve(
+            environment: ServiceEnvironment(["KAFKA_BOOTSTRAP_SERVERS": "x:1", "KAFKA_PROPERTIES_FILE": "/nonexistent"]), defaultHTTPPort: 1)
+        #expect(flagged.kafkaProperties["client.id"] == "from-file")
+        #expect(throws: ConfigurationError.self) {
+            try parse([]).resolve(environment: ServiceEnvironment(["KAFKA_BOOTSTRAP_SERVERS": "x:1", "KAFKA_PROPERTIES_FILE": "/nonexistent"]),
+                                  defaultHTTPPort: 1)
+        }
+        // The file's lines are split at newlines only, so its values may hold ';'.
+        try "sasl.oauthbearer.config=scope=a;extension_x=y\n".write(to: file, atomically: true, encoding: .utf8)
+        let semicolons = try parse([]).resolve(environment: ServiceEnvironment(["KAFKA_BOOTSTRAP_SERVERS": "x:1", "KAFKA_PROPERTIES_FILE": file.path]),
+                                               defaultHTTPPort: 1)
+        #expect(semicolons.kafkaProperties == ["sasl.oauthbearer.config": "scope=a;extension_x=y"])
+        try "not a property\n".write(to: file, atomically: true, encoding: .utf8)
+        #expect(throws: ConfigurationError.self) {
+            try parse([]).resolve(environment: ServiceEnvironment(["KAFKA_BOOTSTRAP_SERVERS": "x:1", "KAFKA_PROPERTIES_FILE": file.path]),
+                                  defaultHTTPPort: 1)
+        }
+    }
+
+    @Test func theHelpTextDocumentsTheSeparatorsAndTheFile() {
+        let help = CommonServiceOptions.helpMessage(columns: 400)
+        #expect(help.contains("KAFKA_PROPERTIES_FILE"))
+        #expect(help.contains("--kafka-properties-file"))
+        #expect(help.contains("';' or newlines"))
     }
 
     @Test func missingOrInvalidValuesSayWhatToSet() throws {
