@@ -55,6 +55,12 @@ struct PriceFixturesCommand: AsyncParsableCommand {
         FileHandle.standardOutput.write(Data("listening on \(server.baseURL)\n".utf8))
         let signal = await TerminationSignal.next()
         FileHandle.standardError.write(Data("price-fixtures: signal \(signal), shutting down\n".utf8))
+        // What each imitated API saw, for the scripts that check a client's behaviour.
+        for source in ["cryptocompare", "binance", "frankfurter", "fred", "coinbase", "kraken", "coingecko", "alphavantage"] {
+            let requests = server.requestCount(source: source)
+            guard requests > 0 else { continue }
+            FileHandle.standardError.write(Data("price-fixtures: \(source) requests=\(requests) faults=\(server.faultCount(source: source)) limit_violations=\(server.violations(source: source))\n".utf8))
+        }
         try await server.close()
     }
 

@@ -189,23 +189,26 @@ public final class Warehouse: @unchecked Sendable {
             ])
     }
 
-    /// The INSERT of derived INR rows for USD candles chosen by `filter`: each USD candle
-    /// times the latest USD→INR fixing dated on or before its day (never a later one; ties
-    /// between sources by `fx_source_priority`). Real INR rows are never overwritten.
-    static func deriveStatement(filter: String) -> String {
+    /// The INSERT of derived INR rows for the USD candles that `from` selects (as `p`): each USD
+    /// candle times the latest USD→INR fixing dated on or before its day (never a later one; ties
+    /// between sources by `fx_source_priority`). Real INR rows are never overwritten. The fixing
+    /// date comes from an index-only lookup, so each candle costs two index probes.
+    static func deriveStatement(from: String, where filter: String) -> String {
         """
         INSERT INTO prices AS t (source, base, quote, interval, open_time, open, high, low, close, volume, market_cap,
                                  fetched_at, derived, fx_source, fx_date)
         SELECT p.source, p.base, 'INR', p.interval, p.open_time, p.open * r.rate, p.high * r.rate, p.low * r.rate,
                p.close * r.rate, p.volume, p.market_cap * r.rate, p.fetched_at, true, r.source, r.rate_date
-        FROM prices p
+        FROM \(from)
         JOIN LATERAL (
             SELECT f.rate, f.source, f.rate_date
             FROM fx_rates f LEFT JOIN fx_source_priority fp ON fp.source = f.source
-            WHERE f.base = 'USD' AND f.quote = 'INR' AND f.rate_date <= (p.open_time AT TIME ZONE 'UTC')::date
-            ORDER BY f.rate_date DESC, coalesce(fp.rank, 2147483647), f.source
+            WHERE f.base = 'USD' AND f.quote = 'INR'
+              AND f.rate_date = (SELECT max(m.rate_date) FROM fx_rates m
+                                 WHERE m.base = 'USD' AND m.quote = 'INR' AND m.rate_date <= (p.open_time AT TIME ZONE 'UTC')::date)
+            ORDER BY coalesce(fp.rank, 2147483647), f.source
             LIMIT 1) r ON true
-        WHERE p.quote = 'USD' AND NOT p.derived AND \(filter)
+        WHERE \(filter)
         ON CONFLICT (source, base, quote, interval, open_time) DO UPDATE SET
             open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close,
             volume = EXCLUDED.volume, market_cap = EXCLUDED.market_cap, fetched_at = EXCLUDED.fetched_at,
@@ -215,7 +218,11 @@ public final class Warehouse: @unchecked Sendable {
     }
 
     static func deriveForCandles(_ candles: [Candle]) -> PostgresConnection.Statement {
-        .init(deriveStatement(filter: "(p.source, p.base, p.interval, p.open_time) IN (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]))"), [
+        .init(deriveStatement(from: """
+            unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]) AS k(source, base, interval, open_time)
+            JOIN prices p ON p.source = k.source AND p.base = k.base AND p.quote = 'USD' AND p.interval = k.interval
+                         AND p.open_time = k.open_time
+            """, where: "NOT p.derived"), [
             .array(candles.map { .text($0.source) }, elementOID: 25),
             .array(candles.map { .text($0.base) }, elementOID: 25),
             .array(candles.map { .text($0.interval) }, elementOID: 25),
@@ -226,10 +233,12 @@ public final class Warehouse: @unchecked Sendable {
     /// Re-derives the days that new fixings dated `first … last` now cover: up to the next
     /// later fixing.
     static func deriveForRates(from first: Int32, through last: Int32) -> PostgresConnection.Statement {
-        .init(deriveStatement(filter: """
-            p.open_time >= ($1::date)::timestamp AT TIME ZONE 'UTC'
-            AND p.open_time < (coalesce((SELECT min(rate_date) FROM fx_rates WHERE base = 'USD' AND quote = 'INR' AND rate_date > $2::date),
-                                        'infinity'::date))::timestamp AT TIME ZONE 'UTC'
+        .init(deriveStatement(from: """
+            prices p
+            """, where: """
+            p.quote = 'USD' AND NOT p.derived AND p.open_time >= ($1::date)::timestamp AT TIME ZONE 'UTC'
+              AND p.open_time < (coalesce((SELECT min(rate_date) FROM fx_rates WHERE base = 'USD' AND quote = 'INR' AND rate_date > $2::date),
+                                          'infinity'::date))::timestamp AT TIME ZONE 'UTC'
             """), [.date(daysSinceEpoch: first), .date(daysSinceEpoch: last)])
     }
 }
