@@ -142,21 +142,35 @@ public final class PriceProducerService: Service, Sendable {
         defer { reporter.cancel() }
         var failure: Error?
         do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for name in config.sources {
-                    guard let source = sources.candleSource(named: name), let gate = gates[name] else { continue }
-                    for instrument in config.instruments where source.supports(instrument) {
-                        let key = ProducerCursor(source: name, instrument: instrument).key
-                        let cursor = cursors[key] ?? ProducerCursor(source: name, instrument: instrument)
-                        group.addTask { try await self.candleJob(source: source, gate: gate, cursor: cursor, publisher: publisher, fetcher: fetcher) }
+            try await withThrowingTaskGroup(of: Void.self) { outer in
+                outer.addTask {
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        for name in config.sources {
+                            guard let source = self.sources.candleSource(named: name), let gate = self.gates[name] else { continue }
+                            for instrument in config.instruments where source.supports(instrument) {
+                                let key = ProducerCursor(source: name, instrument: instrument).key
+                                let cursor = cursors[key] ?? ProducerCursor(source: name, instrument: instrument)
+                                group.addTask { try await self.candleJob(source: source, gate: gate, cursor: cursor, publisher: publisher, fetcher: fetcher) }
+                            }
+                        }
+                        if config.fxEnabled {
+                            let fxCursorKey = ProducerCursor.fxKey(source: config.fxSources.first ?? "frankfurter")
+                            let cursor = cursors[fxCursorKey] ?? ProducerCursor.fx(source: config.fxSources.first ?? "frankfurter")
+                            group.addTask { try await self.fxJob(cursor: cursor, publisher: publisher, fetcher: fetcher) }
+                        }
+                        try await group.waitForAll()
                     }
                 }
-                if config.fxEnabled {
-                    let fxCursorKey = ProducerCursor.fxKey(source: config.fxSources.first ?? "frankfurter")
-                    let cursor = cursors[fxCursorKey] ?? ProducerCursor.fx(source: config.fxSources.first ?? "frankfurter")
-                    group.addTask { try await self.fxJob(cursor: cursor, publisher: publisher, fetcher: fetcher) }
+                // After SIGTERM the jobs finish their page within seconds; one waiting out a long
+                // Retry-After or a daily cap is cancelled after 10 s (its open transaction, if
+                // any, is aborted by the next start's initTransactions).
+                outer.addTask {
+                    while !self.isStopping { try await Task.sleep(for: .milliseconds(200)) }
+                    try await Task.sleep(for: .seconds(10))
+                    throw CancellationError()
                 }
-                try await group.waitForAll()
+                try await outer.next()
+                outer.cancelAll()
             }
         } catch {
             failure = error
@@ -243,7 +257,16 @@ public final class PriceProducerService: Service, Sendable {
             } catch {
                 logger.error("live poll of \(source.name) \(instrument) failed: \(error)")
             }
-            try? await Task.sleep(for: configuration.pollInterval)
+            await sleepUnlessStopping(configuration.pollInterval)
+        }
+    }
+
+    /// Sleeps in short steps, so that SIGTERM is answered within a second.
+    private func sleepUnlessStopping(_ duration: Duration) async {
+        let clock = ContinuousClock()
+        let end = clock.now + duration
+        while !isStopping, clock.now < end {
+            try? await Task.sleep(for: min(.seconds(1), end - clock.now))
         }
     }
 
@@ -323,7 +346,7 @@ public final class PriceProducerService: Service, Sendable {
                 }
             }
             guard configuration.mode == .run else { return }
-            try? await Task.sleep(for: max(configuration.pollInterval, .seconds(600)))
+            await sleepUnlessStopping(max(configuration.pollInterval, .seconds(600)))
         }
     }
 

@@ -83,6 +83,14 @@ public final class PriceSinkService: Service, Sendable {
         // The sink applies its own configuration last, so that a raw property cannot turn
         // auto-commit back on.
         consumerConfig.client.properties["enable.auto.commit"] = "false"
+        // Bound what librdkafka prefetches (its defaults allow 64 MiB queued plus 50 MiB per
+        // fetch): a batch is at most maxBatchBytes, and a few of them ahead is plenty.
+        if config.kafka.properties["queued.max.messages.kbytes"] == nil {
+            consumerConfig.client.properties["queued.max.messages.kbytes"] = String(max(4096, 2 * config.maxBatchBytes / 1024))
+        }
+        if config.kafka.properties["fetch.max.bytes"] == nil {
+            consumerConfig.client.properties["fetch.max.bytes"] = String(max(1 << 20, config.maxBatchBytes / 2))
+        }
         let consumer = try KafkaConsumer(configuration: consumerConfig)
         consumerBox.consumer = consumer
         var producerConfig = KafkaProducerConfiguration(client: config.kafka)
