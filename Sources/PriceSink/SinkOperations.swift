@@ -3,6 +3,7 @@ import Kafka
 import Logging
 import Postgres
 import SchemaRegistryClient
+import ServiceSupport
 
 /// `price-sink status`: where each partition stands.
 public struct SinkStatus: Sendable {
@@ -156,5 +157,91 @@ public enum SinkCheck {
             results.append(Result(ok: false, name: "schema registry", detail: "\(error) — check SCHEMA_REGISTRY_URL and its credentials"))
         }
         return results
+    }
+}
+
+/// `price-sink replay --into-schema NAME [--swap]`: rebuild the whole warehouse from the topics
+/// into a fresh Postgres schema (for a new transformation, or a lost database), then optionally
+/// swap it in atomically.
+public enum SinkRebuild {
+    /// Why a rebuild cannot go ahead.
+    public struct RebuildError: Error, Sendable, CustomStringConvertible {
+        public var message: String
+        public var description: String { message }
+    }
+
+    /// The database URL whose sessions use `schema` (libpq `options=-csearch_path=…`).
+    public static func url(_ base: String, schema: String) -> String {
+        base + (base.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(schema)"
+    }
+
+    /// The consumer group a rebuild into `schema` uses.
+    public static func group(_ group: String, schema: String) -> String { "\(group).rebuild.\(schema)" }
+
+    /// Runs a sink into `schema` until it has consumed every topic to its end, then stops it;
+    /// with `swap`, renames the current schema away and `schema` into its place in one
+    /// transaction, and gives the live group the rebuilt offsets (running sinks notice within
+    /// seconds and go on from there).
+    /// - Returns: rows in the rebuilt `prices`.
+    public static func run(configuration config: SinkConfiguration, schema: String, swap: Bool, schemas: any WriterSchemaSource,
+                           logger: Logger, timeout: Duration = .seconds(3600)) async throws -> Int64 {
+        guard schema.range(of: "^[a-z_][a-z0-9_]{0,62}$", options: .regularExpression) != nil else {
+            throw RebuildError(message: "--into-schema must be a lower-case SQL name (letters, digits, _), got \(schema)")
+        }
+        let db = try await PostgresConnection.connect(url: config.databaseURL, logger: logger)
+        let live = try await db.query("SELECT current_schema() AS s").rows.first?.decode("s", as: String.self) ?? "public"
+        guard live != schema else { throw RebuildError(message: "--into-schema \(schema) is the live schema") }
+        let exists = try await db.query("SELECT count(*) AS n FROM pg_tables WHERE schemaname = $1 AND tablename = 'prices'", [.text(schema)])
+            .rows[0].decode("n", as: Int64.self)
+        guard exists == 0 else { throw RebuildError(message: "schema \(schema) already holds a warehouse: drop it or pick another name") }
+        try await db.query("CREATE SCHEMA IF NOT EXISTS \(PostgresIdentifier.quoted(schema))")
+
+        var settings = config
+        settings.databaseURL = url(config.databaseURL, schema: schema)
+        settings.group = group(config.group, schema: schema)
+        let rebuild = settings
+        let sink = PriceSinkService(configuration: rebuild, schemas: schemas, readiness: ServiceReadiness(), logger: logger)
+        let admin = try KafkaAdmin(configuration: config.kafka)
+        var ends: [KafkaTopicPartition: Int64] = [:]
+        for topic in config.topics { ends.merge(try await admin.endOffsets(topic: topic)) { a, _ in a } }
+        let targets = ends
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await sink.run() }
+            group.addTask {
+                defer { sink.stop() }
+                let target = try await PostgresConnection.connect(url: rebuild.databaseURL, logger: logger)
+                let clock = ContinuousClock()
+                let deadline = clock.now + timeout
+                while clock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(500))
+                    guard try await target.query("SELECT to_regclass('sink_offsets') IS NOT NULL AS p").rows[0].decode("p", as: Bool.self) else { continue }
+                    let stored = try await Warehouse.storedOffsets(target, group: rebuild.group, partitions: Array(targets.keys))
+                    if targets.allSatisfy({ $0.value == 0 || ((stored[$0.key] ?? nil) ?? -1) >= $0.value }) {
+                        await target.close()
+                        return
+                    }
+                }
+                await target.close()
+                throw RebuildError(message: "the rebuild into \(schema) did not reach the end of the topics within \(timeout)")
+            }
+            try await group.waitForAll()
+        }
+        let rows = try await db.query("SELECT count(*) AS n FROM \(PostgresIdentifier.quoted(schema)).prices").rows[0].decode("n", as: Int64.self)
+        if swap {
+            let retired = "\(live)_before_\(schema)"
+            try await db.pipeline([
+                .init("BEGIN"),
+                .init("ALTER SCHEMA \(PostgresIdentifier.quoted(live)) RENAME TO \(PostgresIdentifier.quoted(retired))"),
+                .init("ALTER SCHEMA \(PostgresIdentifier.quoted(schema)) RENAME TO \(PostgresIdentifier.quoted(live))"),
+                .init("""
+                    INSERT INTO \(PostgresIdentifier.quoted(live)).sink_offsets (consumer_group, topic, partition, next_offset)
+                    SELECT $1, topic, partition, next_offset FROM \(PostgresIdentifier.quoted(live)).sink_offsets WHERE consumer_group = $2
+                    ON CONFLICT (consumer_group, topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now()
+                    """, [.text(config.group), .text(rebuild.group)]),
+                .init("COMMIT"),
+            ])
+        }
+        await db.close()
+        return rows
     }
 }

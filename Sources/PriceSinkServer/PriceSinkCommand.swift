@@ -161,11 +161,29 @@ extension PriceSinkCommand {
         @OptionGroup var options: SinkOptions
 
         @Option(help: "earliest, or an RFC 3339 time (offsets-for-times picks the first record at or after it).")
-        var from: String
+        var from: String?
+
+        @Option(help: "Rebuild the whole warehouse from the topics into this new Postgres schema instead (its own consumer group).")
+        var intoSchema: String?
+
+        @Flag(help: "With --into-schema: when the rebuild has caught up, swap it in for the live schema in one transaction.")
+        var swap = false
+
+        func validate() throws {
+            if (from == nil) == (intoSchema == nil) { throw ValidationError("give either --from earliest|<RFC 3339 time> or --into-schema NAME") }
+            if swap && intoSchema == nil { throw ValidationError("--swap goes with --into-schema") }
+        }
 
         func run() async throws {
-            let (config, service, _) = try options.resolve()
+            let (config, service, registryConfig) = try options.resolve()
             ServiceObservability.bootstrap(logLevel: service.logLevel == .info ? .warning : service.logLevel)
+            if let schema = intoSchema {
+                let rows = try await SinkRebuild.run(configuration: config, schema: schema, swap: swap,
+                                                     schemas: SchemaRegistryClient(configuration: registryConfig), logger: Logger(label: "price-sink.rebuild"))
+                print("replay: rebuilt \(rows) rows into schema \(schema)\(swap ? " and swapped it in (the old schema is kept as <live>_before_\(schema))" : "")")
+                return
+            }
+            guard let from else { return }
             let start: SinkReplay.Start
             if from == "earliest" {
                 start = .earliest

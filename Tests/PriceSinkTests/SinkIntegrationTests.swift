@@ -211,3 +211,43 @@ struct SinkIntegrationTests {
         await audit.close()
     }
 }
+
+@Suite("price-sink replay --into-schema", .timeLimit(.minutes(3)))
+struct SinkRebuildTests {
+    typealias Env = SinkTestEnvironment
+
+    @Test func aRebuildIntoAFreshSchemaGivesTheSameTableAndSwapsIn() async throws {
+        let config = try await Env.sinkConfiguration()
+        try await Env.createTopics(config)
+        // Produced in one committed transaction: the end offsets are exact on the test broker.
+        var producerConfig = KafkaProducerConfiguration(client: try Env.kafka())
+        producerConfig.transactionalID = Env.unique("rebuild")
+        let producer = try KafkaProducer(configuration: producerConfig)
+        try await producer.initTransactions()
+        try producer.beginTransaction()
+        _ = try await producer.send(try (0..<30).map { try Env.candleRecord(Env.candle(["BTC", "ETH", "SOL"][$0 % 3], day: $0 / 3), topic: config.candleTopic) })
+        try await producer.commitTransaction()
+        try await producer.close()
+        let checksum = "SELECT md5(string_agg(source || base || quote || open_time::text || close::text, ',' ORDER BY source, base, quote, open_time)) AS s FROM prices"
+        try await Env.withSink(config, schemas: FixedWriterSchemas(Env.schemas)) { _ in
+            let clock = ContinuousClock()
+            let deadline = clock.now + .seconds(60)
+            while clock.now < deadline {
+                if (try? await Env.query(config, "SELECT count(*) AS n FROM prices").first?.decode("n", as: Int64.self)) == 30 { break }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+        }
+        let live = try await Env.query(config, checksum)[0].decode("s", as: String.self)
+        let schema = "rebuild_\(UUID().uuidString.prefix(6).lowercased())"
+        let rows = try await SinkRebuild.run(configuration: config, schema: schema, swap: true, schemas: FixedWriterSchemas(Env.schemas),
+                                             logger: Env.quiet("rebuild"), timeout: .seconds(90))
+        #expect(rows == 30)
+        // After the swap the live name holds the rebuilt table, with the same content.
+        #expect(try await Env.query(config, checksum)[0].decode("s", as: String.self) == live)
+        let offsets = try await Env.query(config, "SELECT count(*) AS n FROM sink_offsets WHERE consumer_group = '\(config.group)'")
+        #expect(try offsets[0].decode("n", as: Int64.self) >= 1, "the live group continues from the rebuilt offsets")
+        await #expect(throws: SinkRebuild.RebuildError.self) {
+            _ = try await SinkRebuild.run(configuration: config, schema: "Not A Name", swap: false, schemas: FixedWriterSchemas(Env.schemas), logger: Env.quiet("r"))
+        }
+    }
+}
