@@ -136,10 +136,6 @@ public final class PriceProducerService: Service, Sendable {
         let fetcher = SourceFetcher(http: HTTPClient(), logger: logger)
         readiness.markReady()
 
-        let reporter = Task { [progress, logger, config] in
-            await ProducerProgressReporter.run(progress: progress, logger: logger, terminal: config.progressOnTerminal)
-        }
-        defer { reporter.cancel() }
         var failure: Error?
         do {
             try await withThrowingTaskGroup(of: Void.self) { outer in
@@ -160,6 +156,11 @@ public final class PriceProducerService: Service, Sendable {
                         }
                         try await group.waitForAll()
                     }
+                }
+                // Progress output until the jobs are done (cancelled with the group).
+                outer.addTask { [progress, logger] in
+                    await ProducerProgressReporter.run(progress: progress, logger: logger, terminal: config.progressOnTerminal)
+                    try await Task.sleep(for: .seconds(365 * 86_400))
                 }
                 // After SIGTERM the jobs finish their page within seconds; one waiting out a long
                 // Retry-After or a daily cap is cancelled after 10 s (its open transaction, if

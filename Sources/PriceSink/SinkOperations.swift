@@ -5,6 +5,19 @@ import Postgres
 import SchemaRegistryClient
 import ServiceSupport
 
+/// Runs `body` on a new connection to `url` and closes it on every path.
+func withSinkConnection<T: Sendable>(_ url: String, logger: Logger, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+    let db = try await PostgresConnection.connect(url: url, logger: logger)
+    do {
+        let value = try await body(db)
+        await db.close()
+        return value
+    } catch {
+        await db.close()
+        throw error
+    }
+}
+
 /// `price-sink status`: where each partition stands.
 public struct SinkStatus: Sendable {
     public struct Partition: Sendable {
@@ -34,24 +47,24 @@ public struct SinkStatus: Sendable {
         if topics[config.dlqTopic] != nil {
             dead = try await admin.endOffsets(topic: config.dlqTopic).values.reduce(0, +)
         }
-        let db = try await PostgresConnection.connect(url: config.databaseURL, logger: config.kafka.logger)
-        defer { Task { await db.close() } }
-        let migrated = try await db.query("SELECT to_regclass('sink_offsets') IS NOT NULL AS present").rows.first?.decode("present", as: Bool.self) ?? false
-        let stored = migrated ? try await Warehouse.storedOffsets(db, group: config.group, partitions: Array(ends.keys)) : [:]
-        let partitions = ends.keys.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }.map {
-            Partition(partition: $0, endOffset: ends[$0] ?? 0, storedNextOffset: stored[$0] ?? nil)
-        }
-        var rows: [(String, String, String, Int64, String, String)] = []
-        if migrated {
-            for row in try await db.query("""
-                SELECT source, base, quote, count(*) AS n, min(open_time)::date::text AS first, max(open_time)::date::text AS last
-                FROM prices GROUP BY source, base, quote ORDER BY source, base, quote
-                """).rows {
-                rows.append((try row.decode("source"), try row.decode("base"), try row.decode("quote"), try row.decode("n"),
-                             try row.decode("first"), try row.decode("last")))
+        return try await withSinkConnection(config.databaseURL, logger: config.kafka.logger) { db in
+            let migrated = try await db.query("SELECT to_regclass('sink_offsets') IS NOT NULL AS present").rows.first?.decode("present", as: Bool.self) ?? false
+            let stored = migrated ? try await Warehouse.storedOffsets(db, group: config.group, partitions: Array(ends.keys)) : [:]
+            let partitions = ends.keys.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }.map {
+                Partition(partition: $0, endOffset: ends[$0] ?? 0, storedNextOffset: stored[$0] ?? nil)
             }
+            var rows: [(String, String, String, Int64, String, String)] = []
+            if migrated {
+                for row in try await db.query("""
+                    SELECT source, base, quote, count(*) AS n, min(open_time)::date::text AS first, max(open_time)::date::text AS last
+                    FROM prices GROUP BY source, base, quote ORDER BY source, base, quote
+                    """).rows {
+                    rows.append((try row.decode("source"), try row.decode("base"), try row.decode("quote"), try row.decode("n"),
+                                 try row.decode("first"), try row.decode("last")))
+                }
+            }
+            return SinkStatus(group: config.group, partitions: partitions, rows: rows.map { ($0.0, $0.1, $0.2, $0.3, $0.4, $0.5) }, deadLetters: dead)
         }
-        return SinkStatus(group: config.group, partitions: partitions, rows: rows.map { ($0.0, $0.1, $0.2, $0.3, $0.4, $0.5) }, deadLetters: dead)
     }
 
     /// A plain-text report.
@@ -83,33 +96,31 @@ public enum SinkReplay {
     /// Resets the stored offsets of every partition of the sink's topics.
     /// - Returns: how many partitions were reset.
     public static func reset(configuration config: SinkConfiguration, from start: Start) async throws -> Int {
-        let db = try await PostgresConnection.connect(url: config.databaseURL, logger: config.kafka.logger)
-        defer { Task { await db.close() } }
+        // Asked of the broker before the connection is opened.
+        var times: [KafkaTopicPartition: Int64] = [:]
+        var offsets: [KafkaTopicPartition: Int64?] = [:]
+        var ends: [KafkaTopicPartition: Int64] = [:]
+        if case .time(let millis) = start {
+            let admin = try KafkaAdmin(configuration: config.kafka)
+            for topic in config.topics { ends.merge(try await admin.endOffsets(topic: topic)) { a, _ in a } }
+            for tp in ends.keys { times[tp] = millis }
+            let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(client: config.kafka, groupID: config.group + "-replay-lookup"))
+            offsets = try await consumer.offsets(forTimes: times)
+            try await consumer.close()
+        }
+        let found = offsets, endOffsets = ends
+        return try await withSinkConnection(config.databaseURL, logger: config.kafka.logger) { db in
         try await Warehouse.migrate(db)
         switch start {
         case .earliest:
             // No stored offset means "from the earliest offset" (architecture.md).
             return try await db.query("DELETE FROM sink_offsets WHERE consumer_group = $1 AND topic = ANY($2)",
                                       [.text(config.group), .array(config.topics.map { .text($0) }, elementOID: 25)]).affectedRows
-        case .time(let millis):
-            let admin = try KafkaAdmin(configuration: config.kafka)
-            var times: [KafkaTopicPartition: Int64] = [:]
-            for topic in config.topics {
-                for tp in try await admin.endOffsets(topic: topic).keys { times[tp] = millis }
-            }
-            let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(client: config.kafka, groupID: config.group + "-replay-lookup"))
-            let offsets = try await consumer.offsets(forTimes: times)
-            try await consumer.close()
-            let ends = try await withThrowingTaskGroup(of: [KafkaTopicPartition: Int64].self) { group in
-                for topic in config.topics { group.addTask { try await admin.endOffsets(topic: topic) } }
-                var all: [KafkaTopicPartition: Int64] = [:]
-                for try await e in group { all.merge(e) { a, _ in a } }
-                return all
-            }
+        case .time:
             var statements: [PostgresConnection.Statement] = [.init("BEGIN")]
-            for (tp, offset) in offsets {
+            for (tp, offset) in found {
                 // No record at or after the time: start at the end.
-                let next = offset ?? ends[tp] ?? 0
+                let next = offset ?? endOffsets[tp] ?? 0
                 statements.append(.init("""
                     INSERT INTO sink_offsets (consumer_group, topic, partition, next_offset) VALUES ($1, $2, $3, $4)
                     ON CONFLICT (consumer_group, topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now()
@@ -117,7 +128,8 @@ public enum SinkReplay {
             }
             statements.append(.init("COMMIT"))
             try await db.pipeline(statements)
-            return offsets.count
+            return found.count
+        }
         }
     }
 }
