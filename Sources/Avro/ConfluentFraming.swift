@@ -2,6 +2,8 @@
 /// then the Avro binary encoding of the value.
 public enum ConfluentFraming {
     public static let magicByte: UInt8 = 0
+    /// Bytes before the Avro payload: the magic byte and the schema id.
+    public static let headerLength = 5
 
     /// Why a payload is not a Confluent-framed record.
     public enum FramingError: Error, Sendable, Hashable, CustomStringConvertible {

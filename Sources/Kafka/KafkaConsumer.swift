@@ -12,11 +12,27 @@ public struct KafkaConsumerBatch: Sendable {
     /// record's offset + 1, or further when librdkafka skipped transaction markers after it.
     /// Storing it (instead of last + 1) lets lag reach zero on transactional topics.
     public var positions: [KafkaTopicPartition: Int64] = [:]
+    /// The number of seeks made before the batch was read (see `KafkaConsumer.seek`): records
+    /// of a partition sought later were read from the old position.
+    public var seekEpoch: UInt64 = 0
 
-    public init(records: [KafkaRecord], generation: UInt64, positions: [KafkaTopicPartition: Int64] = [:]) {
+    public init(records: [KafkaRecord], generation: UInt64, positions: [KafkaTopicPartition: Int64] = [:], seekEpoch: UInt64 = 0) {
         self.records = records
         self.generation = generation
         self.positions = positions
+        self.seekEpoch = seekEpoch
+    }
+}
+
+/// The consumer's positions at one moment, and the seeks made before it.
+public struct KafkaPositionSnapshot: Sendable {
+    /// Per partition, the offset of the next record to read (nil: none read yet).
+    public var positions: [KafkaTopicPartition: Int64?]
+    public var seekEpoch: UInt64
+
+    public init(positions: [KafkaTopicPartition: Int64?], seekEpoch: UInt64) {
+        self.positions = positions
+        self.seekEpoch = seekEpoch
     }
 }
 
@@ -117,7 +133,8 @@ public final class KafkaConsumer: Sendable {
             // Records already taken have moved the position: hand them out, raise the error next time.
             if records.isEmpty { throw error }
             state.deferredError = error
-            return KafkaConsumerBatch(records: records, generation: generation, positions: positions(handle, of: records, excluding: state.carried?.record.topicPartition))
+            return KafkaConsumerBatch(records: records, generation: generation, positions: positions(handle, of: records, excluding: state.carried?.record.topicPartition),
+                                      seekEpoch: state.seekEpoch)
         }
         while records.count < maxRecords && bytes < maxBytes {
             let now = DispatchTime.now().uptimeNanoseconds
@@ -157,7 +174,8 @@ public final class KafkaConsumer: Sendable {
             bytes += record.value?.count ?? 0
         }
         return KafkaConsumerBatch(records: records, generation: generation,
-                                  positions: positions(handle, of: records, excluding: state.carried?.record.topicPartition))
+                                  positions: positions(handle, of: records, excluding: state.carried?.record.topicPartition),
+                                  seekEpoch: state.seekEpoch)
     }
 
     /// Positions of the batch's partitions; a partition with a record carried to the next
@@ -201,21 +219,36 @@ public final class KafkaConsumer: Sendable {
             timestampMilliseconds: tsType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : ts)
     }
 
-    /// Moves the fetch position of assigned partitions.
-    public func seek(_ offsets: [KafkaTopicPartition: KafkaOffset], timeout: Duration = .seconds(10)) async throws {
-        let client = self.client
+    /// Moves the fetch position of assigned partitions. Seeks and polls take turns, so a
+    /// batch read before a seek carries a smaller `seekEpoch` than the one returned here.
+    /// - Returns: the seek epoch after this seek.
+    @discardableResult
+    public func seek(_ offsets: [KafkaTopicPartition: KafkaOffset], timeout: Duration = .seconds(10)) async throws -> UInt64 {
+        let client = self.client, state = pollState
         let entries = offsets.map { ($0.key, $0.value.rawValue) }
-        try await executor.run {
+        return try await pollExecutor.run {
             try client.use("seeking") { handle in
                 let list = RDKafkaTopicPartitionList.make(entries)
                 defer { rd_kafka_topic_partition_list_destroy(list) }
+                state.seekEpoch += 1
+                // A record carried over from before the seek is read again from the new position.
+                if let carried = state.carried, offsets[carried.record.topicPartition] != nil { state.carried = nil }
                 if let error = rd_kafka_seek_partitions(handle, list, timeout.rdkafkaMilliseconds) {
                     throw KafkaError.consuming(error, "seeking")
                 }
                 for (tp, _, err) in RDKafkaTopicPartitionList.read(list) where err != 0 {
                     throw KafkaError.rdkafka(rd_kafka_resp_err_t(err), "seeking \(tp)")
                 }
+                return state.seekEpoch
             }
+        }
+    }
+
+    /// The positions of `partitions` between two polls, with the seek epoch they belong to.
+    public func positionSnapshot(_ partitions: [KafkaTopicPartition]) async throws -> KafkaPositionSnapshot {
+        let state = pollState
+        return try await pollExecutor.run {
+            KafkaPositionSnapshot(positions: try self.position(partitions), seekEpoch: state.seekEpoch)
         }
     }
 
@@ -336,6 +369,7 @@ public final class KafkaConsumer: Sendable {
 final class RDKafkaPollState: @unchecked Sendable {
     var carried: (record: KafkaRecord, generation: UInt64)?
     var deferredError: KafkaError?
+    var seekEpoch: UInt64 = 0
 }
 
 /// Offset queries shared by the consumer and the admin client.

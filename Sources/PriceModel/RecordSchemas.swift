@@ -71,6 +71,24 @@ extension Candle {
     }
 }
 
+extension Candle {
+    /// Decodes the binary encoding of `RecordSchemas.candle` straight into a candle, with the
+    /// checks of the generic decoder (whole value, lengths, UTF-8) and no intermediate value.
+    public init(avroBinary bytes: UnsafeRawBufferPointer) throws(AvroCodecError) {
+        var reader = AvroBinaryReader(bytes)
+        let source = try reader.readString(), base = try reader.readString()
+        let quote = try reader.readString(), interval = try reader.readString()
+        let openTime = try reader.readLong()
+        let open = try reader.readDouble(), high = try reader.readDouble(), low = try reader.readDouble()
+        let close = try reader.readDouble(), volume = try reader.readDouble()
+        let marketCap: Double? = try reader.readUnionBranch(of: 2) == 1 ? try reader.readDouble() : nil
+        let fetchedAt = try reader.readLong()
+        try reader.finish()
+        self.init(source: source, base: base, quote: quote, interval: interval, openTime: openTime, open: open, high: high,
+                  low: low, close: close, volume: volume, marketCap: marketCap, fetchedAt: fetchedAt)
+    }
+}
+
 extension FxRate {
     /// The value in the field order of `RecordSchemas.fxRate`.
     public var avroValue: AvroValue {

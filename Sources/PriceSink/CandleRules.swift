@@ -17,6 +17,11 @@ public enum CandleRules {
 
     /// Upper-case symbols, lower-case source, canonical interval name.
     public static func normalised(_ c: Candle) -> Candle {
+        // Records from our producer are already canonical: check bytes before building strings.
+        if isCanonical(c.base, upper: true), isCanonical(c.quote, upper: true), isCanonical(c.source, upper: false),
+           c.interval == "1d" || c.interval == "1h" || c.interval == "1w" {
+            return c
+        }
         var c = c
         c.base = c.base.trimmingWhitespace().uppercased()
         c.quote = c.quote.trimmingWhitespace().uppercased()
@@ -24,6 +29,14 @@ public enum CandleRules {
         let interval = c.interval.trimmingWhitespace().lowercased()
         c.interval = canonicalIntervals[interval] ?? interval
         return c
+    }
+
+    /// True when `text` is ASCII without whitespace and without letters of the other case:
+    /// normalising it would not change it.
+    static func isCanonical(_ text: String, upper: Bool) -> Bool {
+        let wrongCase: ClosedRange<UInt8> = upper ? 0x61...0x7A : 0x41...0x5A
+        for byte in text.utf8 where byte <= 0x20 || byte >= 0x7F || wrongCase.contains(byte) { return false }
+        return true
     }
 
     /// Why a (normalised) candle cannot be stored, or nil when it can.

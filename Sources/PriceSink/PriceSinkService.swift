@@ -115,66 +115,116 @@ public final class PriceSinkService: Service, Sendable {
         logger.info("stopped")
     }
 
-    private func consume(consumer: KafkaConsumer, dlq: KafkaProducer, db: SinkConnection) async throws {
-        let config = configuration
+    /// What the reader hands the writer.
+    enum SinkInput: Sendable {
+        /// Records of one poll, decoded and checked.
+        case records(PreparedBatch)
+        /// Nothing arrived within the batch wait: the positions then.
+        case idle(KafkaPositionSnapshot)
+    }
+
+    struct PreparedBatch: Sendable {
+        var items: [SinkBatch.Item]
+        var generation: UInt64
+        var seekEpoch: UInt64
+        var positions: [KafkaTopicPartition: Int64]
+    }
+
+    /// The writer's own state: the warehouse of the current connection and, per partition,
+    /// the seek epoch of the writer's last seek on it.
+    struct WriterState {
         var warehouse: Warehouse?
+        var soughtAt: [KafkaTopicPartition: UInt64] = [:]
+
+        /// Partitions sought after a batch of `epoch` was read: its records of them are stale.
+        func reread(since epoch: UInt64) -> Set<KafkaTopicPartition> {
+            Set(soughtAt.lazy.filter { $0.value > epoch }.map(\.key))
+        }
+    }
+
+    /// Reading and decoding the next batch overlaps writing the current one: two stages, one
+    /// batch apart. Seeks and polls take turns in the consumer, and every batch carries the
+    /// seek epoch it was read at, so the writer knows which records a later seek made stale.
+    private func consume(consumer: KafkaConsumer, dlq: KafkaProducer, db: SinkConnection) async throws {
+        var state = WriterState()
         let clock = ContinuousClock()
         var nextWatch = clock.now + .seconds(5)
         var nextIdleAdvance = clock.now + .seconds(1)
+        var input = try await read(consumer)
         while !isStopping {
-            let batch = try await consumer.pollBatch(maxRecords: config.maxBatchRecords, maxBytes: config.maxBatchBytes,
-                                                     timeout: config.maxBatchWait)
+            async let following = read(consumer)
             updateReadiness(db: db)
-            var moved: Set<KafkaTopicPartition> = []
             if clock.now >= nextWatch {
                 nextWatch = clock.now + .seconds(5)
-                moved = await followStoredOffsets(consumer: consumer, db: db)
+                await followStoredOffsets(consumer: consumer, db: db, state: &state)
             }
-            guard !batch.records.isEmpty else {
+            switch input {
+            case .idle(let snapshot):
                 if clock.now >= nextIdleAdvance {
                     nextIdleAdvance = clock.now + .seconds(1)
-                    try await advancePastMarkers(consumer: consumer, dlq: dlq, db: db, warehouse: &warehouse)
+                    try await advancePastMarkers(snapshot, consumer: consumer, dlq: dlq, db: db, state: &state)
                 }
-                continue
+            case .records(let prepared):
+                try await write(prepared, consumer: consumer, dlq: dlq, db: db, state: &state)
             }
-            var (records, dropped) = partitions.writable(batch.records, readAt: batch.generation)
-            if !moved.isEmpty {
-                // Read before the seek: these records are read again from the new position.
-                let before = records.count
-                records.removeAll { moved.contains($0.topicPartition) }
-                dropped += before - records.count
-            }
-            if dropped > 0 {
-                metrics.recordsDropped.increment(by: dropped)
-                metrics.batchesDropped.increment()
-                logger.info("dropped records read before a rebalance", metadata: ["records": "\(dropped)"])
-            }
-            guard !records.isEmpty else { continue }
-            metrics.recordsRead.increment(by: records.count)
-            let items = try await decodeAll(records)
-            let kept = Set(records.map(\.topicPartition))
-            try await writeWithRetry(items: items, positions: batch.positions.filter { kept.contains($0.key) },
-                                     consumer: consumer, dlq: dlq, db: db, warehouse: &warehouse)
+            input = try await following
         }
+    }
+
+    /// Polls one batch and decodes it (the reader stage).
+    private func read(_ consumer: KafkaConsumer) async throws -> SinkInput {
+        let config = configuration
+        let batch = try await consumer.pollBatch(maxRecords: config.maxBatchRecords, maxBytes: config.maxBatchBytes,
+                                                 timeout: config.maxBatchWait)
+        guard !batch.records.isEmpty else {
+            let owned = Array(partitions.owned)
+            let snapshot = owned.isEmpty ? KafkaPositionSnapshot(positions: [:], seekEpoch: batch.seekEpoch)
+                : try await consumer.positionSnapshot(owned)
+            return .idle(snapshot)
+        }
+        metrics.recordsRead.increment(by: batch.records.count)
+        return .records(PreparedBatch(items: try await decodeAll(batch.records), generation: batch.generation,
+                                      seekEpoch: batch.seekEpoch, positions: batch.positions))
+    }
+
+    /// Writes a prepared batch, without the records a rebalance or a seek made stale.
+    private func write(_ prepared: PreparedBatch, consumer: KafkaConsumer, dlq: KafkaProducer, db: SinkConnection,
+                       state: inout WriterState) async throws {
+        let (items, dropped) = partitions.writable(prepared.items, readAt: prepared.generation,
+                                                   reread: state.reread(since: prepared.seekEpoch))
+        if dropped > 0 {
+            metrics.recordsDropped.increment(by: dropped)
+            metrics.batchesDropped.increment()
+            logger.info("dropped records read before a rebalance or a seek", metadata: ["records": "\(dropped)"])
+        }
+        guard !items.isEmpty else { return }
+        let kept = Set(items.map(\.topicPartition))
+        try await writeWithRetry(items: items, positions: prepared.positions.filter { kept.contains($0.key) },
+                                 consumer: consumer, dlq: dlq, db: db, state: &state)
+    }
+
+    /// Seeks and remembers the epoch, so that batches read before it are not written.
+    private func seek(_ consumer: KafkaConsumer, _ offsets: [KafkaTopicPartition: KafkaOffset], state: inout WriterState) async throws {
+        guard !offsets.isEmpty else { return }
+        let epoch = try await consumer.seek(offsets)
+        for tp in offsets.keys { state.soughtAt[tp] = epoch }
     }
 
     /// Someone else moved the stored offsets of partitions we own (`price-sink replay`):
     /// re-read from there. Quiet partitions would otherwise never notice.
-    /// - Returns: the partitions whose position moved.
-    private func followStoredOffsets(consumer: KafkaConsumer, db: SinkConnection) async -> Set<KafkaTopicPartition> {
+    private func followStoredOffsets(consumer: KafkaConsumer, db: SinkConnection, state: inout WriterState) async {
         let owned = Array(partitions.owned)
         guard !owned.isEmpty, let connection = try? await db.connection(),
-              let stored = try? await Warehouse.storedOffsets(connection, group: configuration.group, partitions: owned) else { return [] }
+              let stored = try? await Warehouse.storedOffsets(connection, group: configuration.group, partitions: owned) else { return }
         let expected = partitions.expected(owned)
         var seeks: [KafkaTopicPartition: KafkaOffset] = [:]
         for tp in owned where (stored[tp] ?? nil) != (expected[tp] ?? nil) {
             seeks[tp] = (stored[tp] ?? nil).map(KafkaOffset.init) ?? .beginning
         }
-        guard !seeks.isEmpty else { return [] }
+        guard !seeks.isEmpty else { return }
         partitions.reload(stored.filter { seeks[$0.key] != nil })
         logger.info("stored offsets moved (replay): re-reading", metadata: ["partitions": "\(seeks.map { "\($0.key)@\($0.value)" }.sorted())"])
-        do { try await consumer.seek(seeks) } catch { logger.warning("seeking after a replay failed: \(error)") }
-        return Set(seeks.keys)
+        do { try await seek(consumer, seeks, state: &state) } catch { logger.warning("seeking after a replay failed: \(error)") }
     }
 
     private func updateReadiness(db: SinkConnection) {
@@ -187,29 +237,28 @@ public final class PriceSinkService: Service, Sendable {
         }
     }
 
-    /// Decodes every record; waits (with backoff) while the registry cannot be asked: a
-    /// registry outage is never a reason to dead-letter.
-    private func decodeAll(_ records: [KafkaRecord]) async throws -> [(KafkaRecord, Result<SinkBatch.Decoded, DeadLetterReason>)] {
-        var out: [(KafkaRecord, Result<SinkBatch.Decoded, DeadLetterReason>)] = []
+    /// Decodes, normalises and checks every record; waits (with backoff) while the registry
+    /// cannot be asked: a registry outage is never a reason to dead-letter.
+    private func decodeAll(_ records: [KafkaRecord]) async throws -> [SinkBatch.Item] {
+        var out: [SinkBatch.Item] = []
         out.reserveCapacity(records.count)
         let candleTopic = configuration.candleTopic
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
         for record in records {
             var wait = Duration.milliseconds(200)
             while true {
                 do {
-                    if record.topic == candleTopic {
-                        let value = try await decoder.decode(record.value, reader: .candle)
-                        out.append((record, .success(.candle(try Candle(avro: value)))))
-                    } else {
-                        let value = try await decoder.decode(record.value, reader: .fxRate)
-                        out.append((record, .success(.rate(try FxRate(avro: value)))))
-                    }
+                    let decoded: SinkBatch.Decoded = record.topic == candleTopic
+                        ? .candle(try await decoder.decodeCandle(record.value))
+                        : .rate(try FxRate(avro: try await decoder.decode(record.value, reader: .fxRate)))
+                    out.append(SinkBatch.Item(record: record, decoded: .success(decoded), now: now))
                     break
                 } catch let reason as DeadLetterReason {
-                    out.append((record, .failure(reason)))
+                    out.append(SinkBatch.Item(record: record, decoded: .failure(reason), now: now))
                     break
                 } catch let shape as RecordShapeError {
-                    out.append((record, .failure(DeadLetterReason(stage: "decode", kind: "unresolvable_schema", message: shape.message))))
+                    let reason = DeadLetterReason(stage: "decode", kind: "unresolvable_schema", message: shape.message)
+                    out.append(SinkBatch.Item(record: record, decoded: .failure(reason), now: now))
                     break
                 } catch let unavailable as RegistryUnavailable {
                     readiness.markNotReady("\(unavailable)")
@@ -225,44 +274,47 @@ public final class PriceSinkService: Service, Sendable {
 
     /// While idle: a transactional topic ends with a commit marker that takes an offset but is
     /// never delivered. Store the position past it, so that the stored offset equals the end
-    /// offset and lag reads zero. Nothing is held, so the position covers only what was written.
-    private func advancePastMarkers(consumer: KafkaConsumer, dlq: KafkaProducer, db: SinkConnection, warehouse: inout Warehouse?) async throws {
-        let owned = Array(partitions.owned)
-        guard !owned.isEmpty, let positions = try? consumer.position(owned) else { return }
+    /// offset and lag reads zero. The snapshot was taken after an empty poll, and every batch
+    /// before it is written, so the position covers only what was written.
+    private func advancePastMarkers(_ snapshot: KafkaPositionSnapshot, consumer: KafkaConsumer, dlq: KafkaProducer, db: SinkConnection,
+                                    state: inout WriterState) async throws {
+        let owned = partitions.owned
+        let reread = state.reread(since: snapshot.seekEpoch)
         let expected = partitions.expected(owned)
         var advance: [KafkaTopicPartition: Int64] = [:]
-        for tp in owned {
-            guard let position = positions[tp] ?? nil, let stored = expected[tp] ?? nil, position > stored else { continue }
+        for tp in owned where !reread.contains(tp) {
+            guard let position = snapshot.positions[tp] ?? nil, let stored = expected[tp] ?? nil, position > stored else { continue }
             advance[tp] = position
         }
         guard !advance.isEmpty else { return }
-        try await writeWithRetry(items: [], positions: advance, offsetsOnly: true, consumer: consumer, dlq: dlq, db: db, warehouse: &warehouse)
+        try await writeWithRetry(items: [], positions: advance, offsetsOnly: true, consumer: consumer, dlq: dlq, db: db, state: &state)
     }
 
-    private func writeWithRetry(items: [(KafkaRecord, Result<SinkBatch.Decoded, DeadLetterReason>)], positions: [KafkaTopicPartition: Int64],
+    private func writeWithRetry(items: [SinkBatch.Item], positions: [KafkaTopicPartition: Int64],
                                 offsetsOnly: Bool = false, consumer: KafkaConsumer,
-                                dlq: KafkaProducer, db: SinkConnection, warehouse: inout Warehouse?) async throws {
+                                dlq: KafkaProducer, db: SinkConnection, state: inout WriterState) async throws {
         let config = configuration
         var items = items
         var positions = positions
         var wait = Duration.milliseconds(200)
         let clock = ContinuousClock()
         while !items.isEmpty || (offsetsOnly && !positions.isEmpty) {
-            var batch = SinkBatch.build(items, now: Int64(Date().timeIntervalSince1970 * 1000), positions: positions)
+            var batch = SinkBatch.build(items, positions: positions)
             if offsetsOnly { batch.nextOffsets = positions }
             let start = clock.now
             do {
                 let connection = try await db.connection()
-                if warehouse?.connection !== connection { warehouse = Warehouse(connection: connection, logger: logger) }
+                if state.warehouse?.connection !== connection { state.warehouse = Warehouse(connection: connection, logger: logger) }
+                let warehouse = state.warehouse!
                 let expected = partitions.expected(batch.nextOffsets.keys)
                 let deadLetters = batch.deadLetters, dlqTopic = config.dlqTopic
-                let outcome = try await warehouse!.write(batch, group: config.group, expected: expected) {
+                let outcome = try await warehouse.write(batch, group: config.group, expected: expected) {
                     try await PriceSinkService.produce(deadLetters, to: dlqTopic, with: dlq)
                 }
                 switch outcome {
                 case .committed:
                     partitions.committed(batch.nextOffsets)
-                    if !offsetsOnly { record(batch, path: warehouse!.lastPath, took: clock.now - start, consumer: consumer) }
+                    if !offsetsOnly { record(batch, path: warehouse.lastPath, took: clock.now - start, consumer: consumer) }
                     // For lag monitoring only: Postgres holds the truth.
                     do { try await consumer.commit(batch.nextOffsets) } catch { logger.debug("committing offsets to Kafka failed: \(error)") }
                     return
@@ -275,9 +327,9 @@ public final class PriceSinkService: Service, Sendable {
                     for (tp, offset) in stored where owned.contains(tp) { seeks[tp] = offset.map(KafkaOffset.init) ?? .beginning }
                     logger.warning("another member wrote these partitions: dropping their records and re-reading from the stored offsets",
                                    metadata: ["partitions": "\(stale.map(\.description).sorted())"])
-                    if !seeks.isEmpty { try? await consumer.seek(seeks) }
+                    try? await seek(consumer, seeks, state: &state)
                     let staleSet = Set(stale)
-                    items.removeAll { staleSet.contains($0.0.topicPartition) }
+                    items.removeAll { staleSet.contains($0.topicPartition) }
                     positions = positions.filter { !staleSet.contains($0.key) }
                 }
             } catch let error as KafkaError where error.isFatal {

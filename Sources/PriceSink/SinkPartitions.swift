@@ -26,15 +26,27 @@ public final class SinkPartitions: Sendable {
 
     public var owned: Set<KafkaTopicPartition> { state.withLock { Set($0.keys) } }
 
-    /// The records of a batch read under `generation` that may still be written: those of
-    /// partitions owned now and not re-assigned since the batch was read.
-    public func writable(_ records: [KafkaRecord], readAt generation: UInt64) -> (keep: [KafkaRecord], dropped: Int) {
+    /// The items of a batch read under `generation` that may still be written: those of
+    /// partitions owned now and not re-assigned since the batch was read, not sought since
+    /// (`reread`: they are read again from the new position), and at or after the stored
+    /// offset (records before it are in Postgres already: a rebalance can hand them out again
+    /// while the batch before was being committed).
+    public func writable(_ items: [SinkBatch.Item], readAt generation: UInt64,
+                         reread: Set<KafkaTopicPartition> = []) -> (keep: [SinkBatch.Item], dropped: Int) {
         state.withLock { owned in
-            let keep = records.filter { r in
-                guard let o = owned[r.topicPartition] else { return false }
-                return o.assignedAtGeneration <= generation
+            var keep: [SinkBatch.Item] = []
+            keep.reserveCapacity(items.count)
+            var lastPartition: KafkaTopicPartition?
+            var lastOwned: Owned?
+            for item in items {
+                if item.topicPartition != lastPartition {
+                    lastPartition = item.topicPartition
+                    lastOwned = reread.contains(item.topicPartition) ? nil : owned[item.topicPartition]
+                }
+                guard let o = lastOwned, o.assignedAtGeneration <= generation, item.offset >= o.expected ?? 0 else { continue }
+                keep.append(item)
             }
-            return (keep, records.count - keep.count)
+            return (keep, items.count - keep.count)
         }
     }
 

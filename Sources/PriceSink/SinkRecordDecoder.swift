@@ -81,35 +81,66 @@ public final class SinkRecordDecoder: Sendable {
             self.codec = codec
             self.resolver = resolver
         }
+        /// Written with the reader schema itself: a specialised decoder may read the bytes.
+        var isReaderSchema: Bool { resolver == nil }
     }
 
     public init(schemas: any WriterSchemaSource) {
         self.schemas = schemas
     }
 
+    /// Decodes a framed candle. Records written with the reader schema itself (nearly all of
+    /// them) are read straight into a `Candle`; others go through the codec and resolution.
+    /// - Throws: `DeadLetterReason` for a bad record, `RegistryUnavailable` to retry later.
+    public func decodeCandle(_ bytes: [UInt8]?) async throws -> Candle {
+        guard let bytes else { throw DeadLetterReason(stage: "decode", kind: "null_value", message: "the record has no value") }
+        let schemaID = try Self.schemaID(bytes)
+        let plan = try await plan(id: schemaID, reader: .candle)
+        guard plan.isReaderSchema else {
+            do {
+                return try Candle(avro: try resolve(bytes, plan: plan, schemaID: schemaID))
+            } catch let shape as RecordShapeError {
+                throw DeadLetterReason(stage: "decode", kind: "unresolvable_schema", message: shape.message)
+            }
+        }
+        do {
+            return try bytes.withUnsafeBytes { raw throws(AvroCodecError) in
+                try Candle(avroBinary: UnsafeRawBufferPointer(rebasing: raw[ConfluentFraming.headerLength...]))
+            }
+        } catch {
+            throw DeadLetterReason(stage: "decode", kind: "corrupt_avro", message: "schema id \(schemaID): \(error)")
+        }
+    }
+
     /// Decodes a framed value to a value of `reader`.
     /// - Throws: `DeadLetterReason` for a bad record, `RegistryUnavailable` to retry later.
     public func decode(_ bytes: [UInt8]?, reader: ReaderSchema) async throws -> AvroValue {
         guard let bytes else { throw DeadLetterReason(stage: "decode", kind: "null_value", message: "the record has no value") }
-        let framed: (schemaID: Int32, payload: ArraySlice<UInt8>)
+        let schemaID = try Self.schemaID(bytes)
+        return try resolve(bytes, plan: try await plan(id: schemaID, reader: reader), schemaID: schemaID)
+    }
+
+    private static func schemaID(_ bytes: [UInt8]) throws -> Int32 {
         do {
-            framed = try ConfluentFraming.unframe(bytes)
+            return try ConfluentFraming.unframe(bytes).schemaID
         } catch {
             let kind = bytes.first.map { $0 != ConfluentFraming.magicByte } == true ? "bad_magic" : "truncated"
             throw DeadLetterReason(stage: "decode", kind: kind, message: "\(error)")
         }
-        let plan = try await plan(id: framed.schemaID, reader: reader)
+    }
+
+    private func resolve(_ bytes: [UInt8], plan: DecodePlan, schemaID: Int32) throws -> AvroValue {
         let value: AvroValue
         do {
-            value = try plan.codec.decode(framed.payload)
+            value = try plan.codec.decode(bytes[ConfluentFraming.headerLength...])
         } catch {
-            throw DeadLetterReason(stage: "decode", kind: "corrupt_avro", message: "schema id \(framed.schemaID): \(error)")
+            throw DeadLetterReason(stage: "decode", kind: "corrupt_avro", message: "schema id \(schemaID): \(error)")
         }
         guard let resolver = plan.resolver else { return value }
         do {
             return try resolver.resolve(value)
         } catch {
-            throw DeadLetterReason(stage: "decode", kind: "unresolvable_schema", message: "schema id \(framed.schemaID): \(error)")
+            throw DeadLetterReason(stage: "decode", kind: "unresolvable_schema", message: "schema id \(schemaID): \(error)")
         }
     }
 
