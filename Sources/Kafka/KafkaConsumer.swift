@@ -272,7 +272,9 @@ public final class KafkaConsumer: Sendable {
     }
 
     /// Commits `offsets` (each the next offset to read) to the group, synchronously.
-    public func commit(_ offsets: [KafkaTopicPartition: Int64]) async throws {
+    /// - Parameter waitForBroker: false to hand the commit to librdkafka and return at once
+    ///   (for offsets kept elsewhere and committed only for lag monitoring).
+    public func commit(_ offsets: [KafkaTopicPartition: Int64], waitForBroker: Bool = true) async throws {
         guard !offsets.isEmpty else { return }
         let client = self.client
         let entries = offsets.map { ($0.key, $0.value) }
@@ -280,7 +282,7 @@ public final class KafkaConsumer: Sendable {
             try client.use("committing") { handle in
                 let list = RDKafkaTopicPartitionList.make(entries)
                 defer { rd_kafka_topic_partition_list_destroy(list) }
-                let err = rd_kafka_commit(handle, list, 0)
+                let err = rd_kafka_commit(handle, list, waitForBroker ? 0 : 1)
                 if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.rdkafka(err, "committing offsets") }
             }
         }

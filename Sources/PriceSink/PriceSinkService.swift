@@ -50,8 +50,10 @@ public final class PriceSinkService: Service, Sendable {
     private func runLoop() async throws {
         let config = configuration
         readiness.markNotReady("connecting to Postgres")
-        let db = SinkConnection(url: config.databaseURL, statementTimeout: config.statementTimeout, logger: logger)
-        try await Warehouse.migrate(try await db.connection())
+        let writers = (0..<max(1, config.writers)).map { [logger] _ in
+            SinkConnection(url: config.databaseURL, statementTimeout: config.statementTimeout, logger: logger)
+        }
+        try await Warehouse.migrate(try await writers[0].connection())
         let admin = try KafkaAdmin(configuration: config.kafka)
         try await admin.createTopics([
             KafkaNewTopic(name: config.candleTopic, partitions: config.candlePartitions, replicationFactor: config.replicationFactor),
@@ -88,6 +90,11 @@ public final class PriceSinkService: Service, Sendable {
         if config.kafka.properties["queued.max.messages.kbytes"] == nil {
             consumerConfig.client.properties["queued.max.messages.kbytes"] = String(max(4096, 2 * config.maxBatchBytes / 1024))
         }
+        // librdkafka keeps up to 100,000 records per partition by default; its per-record
+        // overhead is several times a candle's bytes. One batch ahead is what the reader needs.
+        if config.kafka.properties["queued.min.messages"] == nil {
+            consumerConfig.client.properties["queued.min.messages"] = String(config.maxBatchRecords)
+        }
         if config.kafka.properties["fetch.max.bytes"] == nil {
             consumerConfig.client.properties["fetch.max.bytes"] = String(max(1 << 20, config.maxBatchBytes / 2))
         }
@@ -101,7 +108,7 @@ public final class PriceSinkService: Service, Sendable {
         logger.info("consuming", metadata: ["group": "\(group)", "topics": "\(config.topics)"])
         var failure: Error?
         do {
-            try await consume(consumer: consumer, dlq: dlq, db: db)
+            try await consume(consumer: consumer, dlq: dlq, writers: writers)
         } catch {
             failure = error
             logger.error("the sink stops: \(error)")
@@ -109,7 +116,7 @@ public final class PriceSinkService: Service, Sendable {
         readiness.markNotReady("stopping")
         do { try await consumer.close() } catch { logger.warning("leaving the group failed: \(error)") }
         do { try await dlq.close(timeout: .seconds(10)) } catch { logger.warning("closing the dead-letter producer failed: \(error)") }
-        await db.close()
+        for db in writers { await db.close() }
         await hookDB.close()
         if let failure { throw failure }
         logger.info("stopped")
@@ -130,9 +137,9 @@ public final class PriceSinkService: Service, Sendable {
         var positions: [KafkaTopicPartition: Int64]
     }
 
-    /// The writer's own state: the warehouse of the current connection and, per partition,
-    /// the seek epoch of the writer's last seek on it.
-    struct WriterState {
+    /// A writer's own state: the warehouse of its current connection and, per partition, the
+    /// seek epoch of its last seek on it.
+    struct WriterState: Sendable {
         var warehouse: Warehouse?
         var soughtAt: [KafkaTopicPartition: UInt64] = [:]
 
@@ -145,8 +152,9 @@ public final class PriceSinkService: Service, Sendable {
     /// Reading and decoding the next batch overlaps writing the current one: two stages, one
     /// batch apart. Seeks and polls take turns in the consumer, and every batch carries the
     /// seek epoch it was read at, so the writer knows which records a later seek made stale.
-    private func consume(consumer: KafkaConsumer, dlq: KafkaProducer, db: SinkConnection) async throws {
-        var state = WriterState()
+    private func consume(consumer: KafkaConsumer, dlq: KafkaProducer, writers: [SinkConnection]) async throws {
+        var states = [WriterState](repeating: WriterState(), count: writers.count)
+        let db = writers[0]
         let clock = ContinuousClock()
         var nextWatch = clock.now + .seconds(5)
         var nextIdleAdvance = clock.now + .seconds(1)
@@ -156,16 +164,16 @@ public final class PriceSinkService: Service, Sendable {
             updateReadiness(db: db)
             if clock.now >= nextWatch {
                 nextWatch = clock.now + .seconds(5)
-                await followStoredOffsets(consumer: consumer, db: db, state: &state)
+                await followStoredOffsets(consumer: consumer, db: db, state: &states[0])
             }
             switch input {
             case .idle(let snapshot):
                 if clock.now >= nextIdleAdvance {
                     nextIdleAdvance = clock.now + .seconds(1)
-                    try await advancePastMarkers(snapshot, consumer: consumer, dlq: dlq, db: db, state: &state)
+                    try await advancePastMarkers(snapshot, consumer: consumer, dlq: dlq, db: db, states: &states)
                 }
             case .records(let prepared):
-                try await write(prepared, consumer: consumer, dlq: dlq, db: db, state: &state)
+                try await write(prepared, consumer: consumer, dlq: dlq, writers: writers, states: &states)
             }
             input = try await following
         }
@@ -187,20 +195,43 @@ public final class PriceSinkService: Service, Sendable {
                                       seekEpoch: batch.seekEpoch, positions: batch.positions))
     }
 
-    /// Writes a prepared batch, without the records a rebalance or a seek made stale.
-    private func write(_ prepared: PreparedBatch, consumer: KafkaConsumer, dlq: KafkaProducer, db: SinkConnection,
-                       state: inout WriterState) async throws {
+    /// Partitions sought by any writer after a batch of `epoch` was read.
+    private static func reread(_ states: [WriterState], since epoch: UInt64) -> Set<KafkaTopicPartition> {
+        states.reduce(into: Set<KafkaTopicPartition>()) { $0.formUnion($1.reread(since: epoch)) }
+    }
+
+    /// Writes a prepared batch, without the records a rebalance or a seek made stale. With
+    /// several writers, its partitions are split between them and written in parallel.
+    private func write(_ prepared: PreparedBatch, consumer: KafkaConsumer, dlq: KafkaProducer, writers: [SinkConnection],
+                       states: inout [WriterState]) async throws {
         let (items, dropped) = partitions.writable(prepared.items, readAt: prepared.generation,
-                                                   reread: state.reread(since: prepared.seekEpoch))
+                                                   reread: Self.reread(states, since: prepared.seekEpoch))
         if dropped > 0 {
             metrics.recordsDropped.increment(by: dropped)
             metrics.batchesDropped.increment()
             logger.info("dropped records read before a rebalance or a seek", metadata: ["records": "\(dropped)"])
         }
-        guard !items.isEmpty else { return }
-        let kept = Set(items.map(\.topicPartition))
-        try await writeWithRetry(items: items, positions: prepared.positions.filter { kept.contains($0.key) },
-                                 consumer: consumer, dlq: dlq, db: db, state: &state)
+        let groups = SinkBatch.split(items, into: writers.count)
+        func positions(of group: [SinkBatch.Item]) -> [KafkaTopicPartition: Int64] {
+            let kept = Set(group.map(\.topicPartition))
+            return prepared.positions.filter { kept.contains($0.key) }
+        }
+        if groups.count == 1 {
+            try await writeWithRetry(items: groups[0], positions: positions(of: groups[0]), consumer: consumer, dlq: dlq,
+                                     db: writers[0], state: &states[0])
+            return
+        }
+        try await withThrowingTaskGroup(of: (Int, WriterState).self) { tasks in
+            for (i, group) in groups.enumerated() {
+                let state = states[i], db = writers[i], groupPositions = positions(of: group)
+                tasks.addTask {
+                    var state = state
+                    try await self.writeWithRetry(items: group, positions: groupPositions, consumer: consumer, dlq: dlq, db: db, state: &state)
+                    return (i, state)
+                }
+            }
+            for try await (i, state) in tasks { states[i] = state }
+        }
     }
 
     /// Seeks and remembers the epoch, so that batches read before it are not written.
@@ -277,9 +308,9 @@ public final class PriceSinkService: Service, Sendable {
     /// offset and lag reads zero. The snapshot was taken after an empty poll, and every batch
     /// before it is written, so the position covers only what was written.
     private func advancePastMarkers(_ snapshot: KafkaPositionSnapshot, consumer: KafkaConsumer, dlq: KafkaProducer, db: SinkConnection,
-                                    state: inout WriterState) async throws {
+                                    states: inout [WriterState]) async throws {
         let owned = partitions.owned
-        let reread = state.reread(since: snapshot.seekEpoch)
+        let reread = Self.reread(states, since: snapshot.seekEpoch)
         let expected = partitions.expected(owned)
         var advance: [KafkaTopicPartition: Int64] = [:]
         for tp in owned where !reread.contains(tp) {
@@ -287,7 +318,7 @@ public final class PriceSinkService: Service, Sendable {
             advance[tp] = position
         }
         guard !advance.isEmpty else { return }
-        try await writeWithRetry(items: [], positions: advance, offsetsOnly: true, consumer: consumer, dlq: dlq, db: db, state: &state)
+        try await writeWithRetry(items: [], positions: advance, offsetsOnly: true, consumer: consumer, dlq: dlq, db: db, state: &states[0])
     }
 
     private func writeWithRetry(items: [SinkBatch.Item], positions: [KafkaTopicPartition: Int64],
@@ -316,7 +347,7 @@ public final class PriceSinkService: Service, Sendable {
                     partitions.committed(batch.nextOffsets)
                     if !offsetsOnly { record(batch, path: warehouse.lastPath, took: clock.now - start, consumer: consumer) }
                     // For lag monitoring only: Postgres holds the truth.
-                    do { try await consumer.commit(batch.nextOffsets) } catch { logger.debug("committing offsets to Kafka failed: \(error)") }
+                    do { try await consumer.commit(batch.nextOffsets, waitForBroker: false) } catch { logger.debug("committing offsets to Kafka failed: \(error)") }
                     return
                 case .staleOffsets(let stale):
                     metrics.batchesDropped.increment()

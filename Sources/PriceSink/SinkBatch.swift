@@ -108,6 +108,26 @@ public struct SinkBatch: Sendable {
         build(items.map { Item(record: $0.0, decoded: $0.1, now: now) }, positions: positions)
     }
 
+    /// Splits items into at most `count` groups of whole partitions, balanced by items, each in
+    /// consumption order: the groups can be written by parallel transactions, since every
+    /// partition's offsets and keys stay in one of them.
+    public static func split(_ items: [Item], into count: Int) -> [[Item]] {
+        var perPartition: [KafkaTopicPartition: Int] = [:]
+        for item in items { perPartition[item.topicPartition, default: 0] += 1 }
+        guard count > 1, perPartition.count > 1 else { return items.isEmpty ? [] : [items] }
+        var load = [Int](repeating: 0, count: min(count, perPartition.count))
+        var groupOf: [KafkaTopicPartition: Int] = [:]
+        let largestFirst = perPartition.sorted { ($0.value, $1.key.topic, $1.key.partition) > ($1.value, $0.key.topic, $0.key.partition) }
+        for (tp, n) in largestFirst {
+            let lightest = load.indices.min { load[$0] < load[$1] }!
+            groupOf[tp] = lightest
+            load[lightest] += n
+        }
+        var groups = load.map { n -> [Item] in var g: [Item] = []; g.reserveCapacity(n); return g }
+        for item in items { groups[groupOf[item.topicPartition]!].append(item) }
+        return groups
+    }
+
     /// Builds a batch from checked items in consumption order: deduplicates, collects the dead
     /// letters and the offsets to store.
     public static func build(_ items: [Item], positions: [KafkaTopicPartition: Int64] = [:]) -> SinkBatch {

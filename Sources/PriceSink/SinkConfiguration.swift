@@ -13,6 +13,9 @@ public struct SinkConfiguration: Sendable {
     public var maxBatchRecords: Int = 50_000
     /// Largest batch in value bytes. Default 16 MiB.
     public var maxBatchBytes: Int = 16 << 20
+    /// Postgres connections that write the partitions of one batch in parallel, each group of
+    /// partitions in its own transaction with its own compare-and-set. Default 2.
+    public var writers: Int = 2
     /// Longest a batch waits to fill. Default 200 ms.
     public var maxBatchWait: Duration = .milliseconds(200)
     /// Partitions of topics the sink creates when they are missing.

@@ -67,12 +67,22 @@ public final class Warehouse: @unchecked Sendable {
     public func write(_ batch: SinkBatch, group: String, expected: [KafkaTopicPartition: Int64?],
                       beforeCommit: @Sendable () async throws -> Void) async throws -> WarehouseWriteOutcome {
         let db = connection
-        let usdCandles = batch.candles.filter { $0.quote == "USD" }
+        var usdCandles = batch.candles.filter { $0.quote == "USD" }
         var opening: [PostgresConnection.Statement] = [.init("BEGIN")]
         if !batch.rates.isEmpty {
             opening.append(.init("SELECT pg_advisory_xact_lock($1)", [.int64(Warehouse.derivationLock)]))
         } else if !usdCandles.isEmpty {
             opening.append(.init("SELECT pg_advisory_xact_lock_shared($1)", [.int64(Warehouse.derivationLock)]))
+        }
+        // Under the lock no rate batch is in progress, so the first fixing read here is final
+        // for this transaction: candles before it have nothing to derive from (rates that come
+        // later derive them then).
+        let firstFixingAt: Int? = usdCandles.isEmpty ? nil : opening.count
+        if !usdCandles.isEmpty {
+            opening.append(.init("""
+                SELECT (extract(epoch FROM min(rate_date)::timestamp) * 1000)::int8 AS first_fixing
+                FROM fx_rates WHERE base = 'USD' AND quote = 'INR'
+                """))
         }
         let casStart = opening.count
         let offsets = batch.nextOffsets.sorted { ($0.key.topic, $0.key.partition) < ($1.key.topic, $1.key.partition) }
@@ -95,6 +105,10 @@ public final class Warehouse: @unchecked Sendable {
             if !stale.isEmpty {
                 try await db.query("ROLLBACK")
                 return .staleOffsets(stale)
+            }
+            if let i = firstFixingAt {
+                let first = try results[i].rows.first?.decode("first_fixing", as: Int64?.self) ?? nil
+                usdCandles.removeAll { c in first.map { c.openTime < $0 } ?? true }
             }
             if !batch.rates.isEmpty { try await writeRates(batch.rates) }
             if !batch.candles.isEmpty { try await writeCandles(batch.candles) }

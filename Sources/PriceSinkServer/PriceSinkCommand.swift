@@ -44,6 +44,8 @@ struct SinkOptions: ParsableArguments {
 
     @Option(help: "Largest batch in records (env SINK_MAX_BATCH_RECORDS; default 50000).")
     var maxBatchRecords: Int?
+    @Option(help: "Postgres connections writing a batch's partitions in parallel, each group in its own transaction (env SINK_WRITERS; default 2).")
+    var writers: Int?
 
     @Option(help: "Largest batch in bytes (env SINK_MAX_BATCH_BYTES; default 16777216).")
     var maxBatchBytes: Int?
@@ -79,6 +81,8 @@ struct SinkOptions: ParsableArguments {
         config.candleTopic = env.value(flag: topic, env: "SINK_TOPIC", default: config.candleTopic)!
         config.dlqTopic = env.value(flag: dlqTopic, env: "SINK_DLQ_TOPIC", default: config.dlqTopic)!
         config.fxTopic = env.value(flag: fxTopic, env: "SINK_FX_TOPIC", default: config.fxTopic)!
+        config.writers = try positive(env.integer(flag: writers, flagName: "--writers", env: "SINK_WRITERS", default: 2),
+                                      "--writers / SINK_WRITERS")
         config.maxBatchRecords = try positive(env.integer(flag: maxBatchRecords, flagName: "--max-batch-records", env: "SINK_MAX_BATCH_RECORDS", default: 50_000),
                                               "--max-batch-records / SINK_MAX_BATCH_RECORDS")
         config.maxBatchBytes = try positive(env.integer(flag: maxBatchBytes, flagName: "--max-batch-bytes", env: "SINK_MAX_BATCH_BYTES", default: 16 << 20),
@@ -92,7 +96,7 @@ struct SinkOptions: ParsableArguments {
         config.sessionTimeout = .milliseconds(try positive(env.integer(flag: sessionTimeoutMs, flagName: "--session-timeout-ms", env: "SINK_SESSION_TIMEOUT_MS", default: 10_000),
                                                             "--session-timeout-ms / SINK_SESSION_TIMEOUT_MS"))
         if Set([config.candleTopic, config.fxTopic, config.dlqTopic]).count != 3 {
-            throw ConfigurationError("the candle, FX and dead-letter topics must differ (SINK_TOPIC, SINK_FX_TOPIC, SINK_DLQ_TOPIC)")
+            throw ConfigurationError("the candle, FX and dead-letter topics must differ (--topic / SINK_TOPIC, --fx-topic / SINK_FX_TOPIC, --dlq-topic / SINK_DLQ_TOPIC)")
         }
         var registry = SchemaRegistryClient.Configuration(baseURL: registryURL, requestTimeout: .seconds(10))
         if let info = env.value(flag: schemaRegistryUserInfo, env: "SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO") {

@@ -14,6 +14,27 @@ struct SinkLogicTests {
         KafkaRecord(topic: topic, partition: partition, offset: offset, key: nil, value: nil, headers: [], timestampMilliseconds: nil)
     }
 
+    @Test func parallelWritersGetWholePartitionsBalancedAndInOrder() {
+        let items = [(0, 5), (1, 1), (0, 6), (2, 1), (0, 7), (1, 2), (3, 9)].map { p, o in
+            SinkBatch.Item(record: record(Int32(p), Int64(o)), decoded: .failure(DeadLetterReason(stage: "decode", kind: "test", message: "")), now: 0)
+        }
+        let groups = SinkBatch.split(items, into: 2)
+        #expect(groups.count == 2)
+        #expect(groups.map(\.count).sorted() == [3, 4], "partition 0 (3 records) on one side, 1, 2 and 3 on the other")
+        for group in groups {
+            let partitions = Set(group.map(\.topicPartition.partition))
+            #expect(partitions.isDisjoint(with: Set(groups.filter { $0.first?.topicPartition != group.first?.topicPartition }.flatMap { $0.map(\.topicPartition.partition) })))
+            for p in partitions {
+                let offsets = group.filter { $0.topicPartition.partition == p }.map(\.offset)
+                #expect(offsets == offsets.sorted(), "consumption order kept within partition \(p)")
+            }
+        }
+        #expect(Set(groups.flatMap { $0.map(\.offset) }).count == Set(items.map(\.offset)).count)
+        #expect(SinkBatch.split(items, into: 1).first?.count == items.count)
+        #expect(SinkBatch.split(Array(items.prefix(1)), into: 4).count == 1, "one partition: one group")
+        #expect(SinkBatch.split([], into: 2).isEmpty)
+    }
+
     @Test func batchKeepsTheLastCandlePerKeyByFetchedAtAndTracksNextOffsets() {
         var early = Env.candle(day: 1, close: 100)
         var late = early
