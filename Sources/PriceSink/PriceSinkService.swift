@@ -109,6 +109,9 @@ public final class PriceSinkService: Service, Sendable {
         var failure: Error?
         do {
             try await consume(consumer: consumer, dlq: dlq, writers: writers)
+        } catch let unavailable as RegistryUnavailable where isStopping {
+            // Stopped while waiting for the registry: the batch being decoded was not written.
+            logger.info("stopping while the schema registry is unavailable: \(unavailable)")
         } catch {
             failure = error
             logger.error("the sink stops: \(error)")

@@ -147,6 +147,9 @@ public final class SinkRecordDecoder: Sendable {
     private func plan(id: Int32, reader: ReaderSchema) async throws -> DecodePlan {
         let key = PlanKey(id: id, reader: reader.fingerprint)
         if let plan = plans.withLock({ $0[key] }) { return plan }
+        guard id >= 0 else {
+            throw DeadLetterReason(stage: "decode", kind: "unknown_schema", message: "schema id \(id) is negative: no registry assigns it")
+        }
         let writer = try await schemas.writerSchema(id: Int(id))
         let resolver: AvroResolver?
         if writer.fingerprint == reader.fingerprint {

@@ -142,6 +142,7 @@ struct SinkLogicTests {
         #expect(await reason(Array(v1.prefix(v1.count - 4)))?.kind == "corrupt_avro")
         #expect(await reason(v1 + [0])?.kind == "corrupt_avro", "trailing bytes")
         #expect(await reason([0, 0, 0, 0, 99] + v1.dropFirst(5))?.kind == "unknown_schema")
+        #expect(await reason([0, 0xFF, 0xFF, 0xFF, 0xFE] + v1.dropFirst(5))?.kind == "unknown_schema", "a negative id is not asked for")
         #expect(await reason(try Env.framed(FxRate(base: "USD", quote: "INR", date: 1, rate: 80, source: "x").avroValue, schema: RecordSchemas.fxRate, id: 3))?.kind == "unresolvable_schema")
         #expect(await reason(nil)?.kind == "null_value")
         // A 500 MB string length prefix and invalid UTF-8 are bad records, not outages.
