@@ -64,6 +64,7 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .target(name: "SchemaRegistryModel"),
         .target(name: "SchemaRegistryClient", dependencies: ["HTTPClient", "Avro", "SchemaRegistryModel"]),
@@ -137,9 +138,48 @@ let package = Package(
         .testTarget(name: "SchemaRegistryTests", dependencies: [
             "SchemaRegistry", "SchemaRegistryClient", "SchemaRegistryModel", "Avro", "Kafka", "HTTPClient", "ServiceSupport", "HTTPFixtureServer",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .target(name: "PriceFixtureServer", dependencies: ["PriceSources", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")]),
         .executableTarget(name: "PriceFixturesCommand", dependencies: ["PriceFixtureServer", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "PriceFixtureServerTests", dependencies: ["PriceFixtureServer", "PriceSources", "HTTPClient"]),
+
+        // Every case of the bad-input corpus (Tests/BadInput) through the code that meets it.
+        .testTarget(name: "BadInputTests", dependencies: [
+            "PriceSources", "PriceProducer", "HTTPClient", "HTTPFixtureServer", "PriceSink", "PriceModel", "Avro", "SchemaRegistry", "ServiceSupport",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
     ]
 )
+
+// libFuzzer targets (scripts/fuzz), declared only when PRICE_PIPELINE_FUZZ=1: they call
+// libFuzzer's driver, which links only with -sanitize=fuzzer, so an ordinary build never sees
+// them. Each is Sources/Fuzz/<name>, product fuzz-<name>, corpus Tests/FuzzCorpus/<name>.
+if Context.environment["PRICE_PIPELINE_FUZZ"] == "1" {
+    let fuzzTargets: [(name: String, module: String, dependencies: [Target.Dependency])] = [
+        ("avro-decoder", "FuzzAvroDecoder", ["Avro", "PriceModel"]),
+        ("avro-schema", "FuzzAvroSchema", ["Avro"]),
+        ("avro-compatibility", "FuzzAvroCompatibility", ["Avro"]),
+        ("confluent-framing", "FuzzConfluentFraming", ["Avro", "PriceModel"]),
+        ("cryptocompare", "FuzzCryptoCompare", ["PriceSources", "PriceSourceFuzzing"]),
+        ("binance", "FuzzBinance", ["PriceSources", "PriceSourceFuzzing"]),
+        ("coinbase", "FuzzCoinbase", ["PriceSources", "PriceSourceFuzzing"]),
+        ("coingecko", "FuzzCoinGecko", ["PriceSources", "PriceSourceFuzzing"]),
+        ("kraken", "FuzzKraken", ["PriceSources", "PriceSourceFuzzing"]),
+        ("alphavantage", "FuzzAlphaVantage", ["PriceSources", "PriceSourceFuzzing"]),
+        ("frankfurter", "FuzzFrankfurter", ["PriceSources", "PriceSourceFuzzing"]),
+        ("fred", "FuzzFred", ["PriceSources", "PriceSourceFuzzing"]),
+        ("registry-request", "FuzzRegistryRequest", ["SchemaRegistry", "SchemaRegistryModel", "Avro"]),
+    ]
+    package.targets += [
+        .systemLibrary(name: "CLibFuzzer", path: "Sources/Fuzz/CLibFuzzer"),
+        .target(name: "LibFuzzer", dependencies: ["CLibFuzzer"], path: "Sources/Fuzz/LibFuzzer"),
+        .target(name: "PriceSourceFuzzing", dependencies: ["PriceSources"], path: "Sources/Fuzz/PriceSourceFuzzing"),
+    ]
+    for fuzz in fuzzTargets {
+        package.targets.append(.executableTarget(name: fuzz.module, dependencies: ["LibFuzzer"] + fuzz.dependencies, path: "Sources/Fuzz/\(fuzz.name)"))
+        package.products.append(.executable(name: "fuzz-\(fuzz.name)", targets: [fuzz.module]))
+    }
+}

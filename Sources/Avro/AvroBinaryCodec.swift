@@ -29,6 +29,8 @@ public struct AvroCodecError: Error, Sendable, CustomStringConvertible {
         case invalidBoolean
         /// Ill-formed UTF-8 in a string or map key.
         case invalidUTF8
+        /// A map key with a NUL byte: avro-c keeps keys as C strings, which would cut it short.
+        case nulInMapKey
         /// Bytes after the value, when the whole input must be one value.
         case trailingBytes
         /// Records, arrays and maps nested deeper than allowed.
@@ -183,6 +185,9 @@ public final class AvroBinaryCodec: @unchecked Sendable {
             }
         case (.map(let values, _), .map(let entries)):
             for key in entries.keys.sorted() {
+                guard !key.utf8.contains(0) else {
+                    throw AvroCodecError(.nulInMapKey, "the map key at \(path.isEmpty ? "/" : path) has a NUL byte, which avro-c cannot keep in a key")
+                }
                 var child = avro_value_t()
                 try check(pp_avro_value_add(&target, key, &child), "adding map entry")
                 try fill(&child, with: entries[key]!, schema: values, path: "\(path)/\(key)")

@@ -13,7 +13,8 @@
 /// - a negative block count whose byte size is negative, larger than the bytes left, or not
 ///   the size its items take;
 /// - a union branch or enum index out of range, and a boolean byte other than 0 or 1;
-/// - ill-formed UTF-8 in a string or map key;
+/// - ill-formed UTF-8 in a string or map key, and a NUL byte in a map key (avro-c would cut
+///   the key short there, merging entries);
 /// - values nested deeper than `maxDepth` records, arrays and maps;
 /// - in whole-value mode, bytes left after the value.
 ///
@@ -499,6 +500,7 @@ extension AvroBinaryValidator {
         mutating func readKey(entry: Int) throws(Failure) -> Range<Int> {
             let count = try readLength("map key length")
             let start = position
+            if let nul = bytes[start..<start + count].firstIndex(of: 0) { throw .nulInMapKey(entry: entry, at: nul) }
             try checkUTF8(count, .mapKey(entry: entry))
             return start..<start + count
         }
@@ -599,6 +601,10 @@ extension AvroBinaryValidator.Failure {
         case .mapKey(let entry): what = "the key of map entry \(entry)"
         }
         return Self(.invalidUTF8, "invalid UTF-8 in \(what): byte 0x\(String(byte, radix: 16)) does not start a well-formed sequence", at: offset)
+    }
+
+    static func nulInMapKey(entry: Int, at offset: Int) -> Self {
+        Self(.nulInMapKey, "the key of map entry \(entry) has a NUL byte, which avro-c cannot keep in a key", at: offset)
     }
 
     static func invalidBoolean(_ byte: UInt8, at offset: Int) -> Self {

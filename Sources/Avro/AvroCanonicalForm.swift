@@ -11,17 +11,28 @@ extension AvroParsedSchema {
     /// The CRC-64-AVRO fingerprint of the canonical form (the specification's "Rabin" fingerprint).
     public var fingerprint: UInt64 { AvroFingerprint.crc64(Array(canonicalForm.utf8)) }
 
-    /// The schema with every attribute but `doc`, in a fixed key order, full names and no
-    /// whitespace. Two schemas with the same normalized form are the same schema to the registry.
-    /// The form handed to avro-c: canonical, with zero-size fixed types as `null`.
+    /// The form handed to avro-c: canonical, with the types avro-c cannot hold that encode as
+    /// no bytes (zero-size fixed types, records without fields) as `null`.
     var avroCForm: String {
         var writer = AvroSchemaWriter(schema: self, style: .avroC)
         writer.write(root)
         return writer.out
     }
 
+    /// The schema with every attribute but `doc`, in a fixed key order, full names and no
+    /// whitespace. Two schemas with the same normalized form are the same schema to the registry.
     public var normalizedForm: String {
         var writer = AvroSchemaWriter(schema: self, style: .normalized)
+        writer.write(root)
+        return writer.out
+    }
+
+    /// The normalized form with the named types in `external` (full names) written by name,
+    /// never expanded: the text of a schema whose references define those types, which must
+    /// parse again with the same references.
+    public func normalizedForm(external: Set<String>) -> String {
+        var writer = AvroSchemaWriter(schema: self, style: .normalized)
+        writer.emitted = external
         writer.write(root)
         return writer.out
     }
@@ -47,8 +58,9 @@ public enum AvroFingerprint {
 struct AvroSchemaWriter {
     enum Style {
         case canonical, normalized
-        /// The canonical form with zero-size fixed types written as `null` (both encode as
-        /// no bytes), since avro-c cannot allocate a zero-size fixed value.
+        /// The canonical form with zero-size fixed types and records without fields written as
+        /// `null` (all encode as no bytes): avro-c cannot allocate a zero-size fixed value, nor
+        /// append a record without fields to an array.
         case avroC
     }
     let schema: AvroParsedSchema
@@ -59,6 +71,15 @@ struct AvroSchemaWriter {
     init(schema: AvroParsedSchema, style: Style) {
         self.schema = schema
         self.style = style
+    }
+
+    /// A zero-size fixed type or a record without fields: written as `null` for avro-c.
+    static func encodesAsNullForAvroC(_ node: AvroSchema) -> Bool {
+        switch node {
+        case .fixed(let f): return f.size == 0
+        case .record(let r): return r.fields.isEmpty
+        default: return false
+        }
     }
 
     mutating func key(_ k: String, first: inout Bool) {
@@ -98,7 +119,7 @@ struct AvroSchemaWriter {
                 string(p.rawValue)
             }
         case .reference(let name):
-            if style == .avroC, case .fixed(let f)? = schema.namedTypes[name.fullName], f.size == 0 {
+            if style == .avroC, let definition = schema.namedTypes[name.fullName], Self.encodesAsNullForAvroC(definition) {
                 string("null")
             } else if !emitted.contains(name.fullName), let def = schema.namedTypes[name.fullName] {
                 write(def)
@@ -106,6 +127,7 @@ struct AvroSchemaWriter {
                 string(name.fullName)
             }
         case .record(let r):
+            if style == .avroC, r.fields.isEmpty { string("null"); return }
             guard emitted.insert(r.name.fullName).inserted else { string(r.name.fullName); return }
             var first = true
             out += "{"

@@ -245,20 +245,26 @@ struct JSONParser {
         return .number(String(decoding: bytes[start..<index], as: UTF8.self))
     }
 
+    /// A string's text; invalid UTF-8 is an error, never replaced (a replaced byte would change
+    /// what was sent, e.g. a registered schema, without saying so).
     mutating func parseString() throws -> String {
         index += 1
         var scalars = String.UnicodeScalarView()
         var runStart = index
-        func flush(_ end: Int) {
-            if end > runStart { scalars.append(contentsOf: String(decoding: bytes[runStart..<end], as: UTF8.self).unicodeScalars) }
+        func flush(_ end: Int) throws {
+            guard end > runStart else { return }
+            guard let run = String(validating: bytes[runStart..<end], as: UTF8.self) else {
+                throw JSONParseError(message: "invalid UTF-8 in a string", offset: runStart)
+            }
+            scalars.append(contentsOf: run.unicodeScalars)
         }
         while true {
             guard index < bytes.count else { throw error("unterminated string") }
             let b = bytes[index]
-            if b == UInt8(ascii: "\"") { flush(index); index += 1; return String(scalars) }
+            if b == UInt8(ascii: "\"") { try flush(index); index += 1; return String(scalars) }
             if b < 0x20 { throw error("control character in string") }
             if b != UInt8(ascii: "\\") { index += 1; continue }
-            flush(index)
+            try flush(index)
             index += 1
             guard index < bytes.count else { throw error("unterminated escape") }
             let e = bytes[index]

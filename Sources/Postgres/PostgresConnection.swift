@@ -51,7 +51,7 @@ public final class PostgresConnection: @unchecked Sendable {
     /// - Parameters:
     ///   - statementTimeout: the server cancels any statement running longer (default: none).
     ///   - onNotice: receives server notices; by default they are logged.
-    /// - Throws: `PostgresError.connection` with libpq's reason.
+    /// - Throws: `PostgresError.connection` with libpq's reason, scrubbed of the password.
     public static func connect(url: String, statementTimeout: Duration? = nil, logger: Logger = Logger(label: "postgres"),
                                onNotice: (@Sendable (PostgresNotice) -> Void)? = nil) async throws -> PostgresConnection {
         let queue = DispatchQueue(label: "postgres.connection")
@@ -65,7 +65,7 @@ public final class PostgresConnection: @unchecked Sendable {
                     return
                 }
                 guard PQstatus(conn) == CONNECTION_OK else {
-                    let reason = String(cString: PQerrorMessage(conn)).trimmingTrailingWhitespace()
+                    let reason = PostgresConnectionString.scrub(String(cString: PQerrorMessage(conn)).trimmingTrailingWhitespace(), connectionString: url)
                     PQfinish(conn)
                     continuation.resume(throwing: PostgresError(.connection, "could not connect to Postgres: \(reason)"))
                     return

@@ -105,10 +105,10 @@ public final class PriceProducerService: Service, Sendable {
     /// - Throws: `ProducerStartError` naming an unknown source.
     public func validate() throws {
         for name in configuration.sources where sources.candleSource(named: name) == nil {
-            throw ProducerStartError(message: "unknown candle source \(name) (known: \(sources.candleSources.map(\.name).joined(separator: ", ")))")
+            throw ProducerStartError(message: "--sources / PRODUCER_SOURCES: unknown candle source \(name) (known: \(sources.candleSources.map(\.name).joined(separator: ", ")))")
         }
         for name in configuration.fxSources where sources.fxSource(named: name) == nil {
-            throw ProducerStartError(message: "unknown FX source \(name) (known: \(sources.fxSources.map(\.name).joined(separator: ", ")))")
+            throw ProducerStartError(message: "--fx-sources / PRODUCER_FX_SOURCES: unknown FX source \(name) (known: \(sources.fxSources.map(\.name).joined(separator: ", ")))")
         }
     }
 

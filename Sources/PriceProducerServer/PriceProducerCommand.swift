@@ -75,7 +75,7 @@ struct ProducerOptions: ParsableArguments {
     @Option(help: "Base URL of CoinGecko (env PRODUCER_COINGECKO_BASE_URL).") var coingeckoBaseURL: String?
     @Option(help: "Base URL of Alpha Vantage (env PRODUCER_ALPHAVANTAGE_BASE_URL).") var alphavantageBaseURL: String?
     @Option(help: "Base URL of Frankfurter (env PRODUCER_FRANKFURTER_BASE_URL).") var frankfurterBaseURL: String?
-    @Option(help: "Base URL of FRED (env PRODUCER_FRED_BASE_URL).") var fredBaseURL: String?
+    @Option(help: "Base URL of FRED, for the CSV and (with FRED_API_KEY) the JSON API (env PRODUCER_FRED_BASE_URL).") var fredBaseURL: String?
 
     @Flag(help: "CoinGecko paid plan: Pro host and header (env COINGECKO_PRO=true).")
     var coingeckoPro = false
@@ -121,6 +121,9 @@ struct ProducerOptions: ParsableArguments {
                 baseURLs[name] = url
             }
         }
+        // FRED has two endpoints: the keyless CSV and, with FRED_API_KEY, the JSON API. One base
+        // URL (a mirror, the fixture server) stands for both, else a key would bypass it.
+        if let fred = baseURLs["fred"] { baseURLs["fred_api"] = baseURLOverride["fred_api"] ?? fred }
         let settings = SourceSettings(apiKeys: keys, baseURLs: baseURLs,
                                       coinGeckoPro: coingeckoPro || env.value(flag: nil, env: "COINGECKO_PRO") == "true")
         var kafka = KafkaClientConfiguration(bootstrapServers: options.kafkaBootstrapServers, logger: Logger(label: "price-producer.kafka"))
@@ -157,11 +160,11 @@ struct ProducerOptions: ParsableArguments {
         config.candlePartitions = try env.integer(flag: topicPartitions, flagName: "--topic-partitions", env: "PRODUCER_TOPIC_PARTITIONS", default: 12)
         config.replicationFactor = try env.integer(flag: topicReplicationFactor, flagName: "--topic-replication-factor", env: "PRODUCER_TOPIC_REPLICATION_FACTOR", default: 1)
         guard config.candlePartitions > 0, config.replicationFactor > 0 else {
-            throw ConfigurationError("--topic-partitions and --topic-replication-factor must be positive")
+            throw ConfigurationError("--topic-partitions / PRODUCER_TOPIC_PARTITIONS and --topic-replication-factor / PRODUCER_TOPIC_REPLICATION_FACTOR must be positive")
         }
         let topicNames = [config.topics.candles, config.topics.fxRates, config.topics.deadLetters, config.topics.state]
         if Set(topicNames).count != topicNames.count {
-            throw ConfigurationError("the candle, FX, dead-letter and state topics must differ (PRODUCER_TOPIC, PRODUCER_FX_TOPIC, PRODUCER_DLQ_TOPIC, PRODUCER_STATE_TOPIC)")
+            throw ConfigurationError("the candle, FX, dead-letter and state topics must differ (--topic / PRODUCER_TOPIC, --fx-topic / PRODUCER_FX_TOPIC, --dlq-topic / PRODUCER_DLQ_TOPIC, --state-topic / PRODUCER_STATE_TOPIC)")
         }
         config.progressOnTerminal = isatty(STDOUT_FILENO) == 1
         return (config, options)

@@ -53,16 +53,19 @@ enum Timestamps {
         return day.startMillis + Int64(((hour * 60 + minute) * 60 + second) * 1000 + millis)
     }
 
-    /// An HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`) to milliseconds.
+    /// An HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`) to milliseconds; its time is two digits
+    /// each of hour, minute and second, in range.
     static func millis(httpDate text: String) -> Int64? {
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
         let parts = text.split(separator: " ")
         guard parts.count == 6, parts[5] == "GMT", let dayOfMonth = Int(parts[1]),
               let monthIndex = months.firstIndex(of: String(parts[2])), let year = Int(parts[3]),
               let date = UTCDay(year: year, month: monthIndex + 1, day: dayOfMonth) else { return nil }
-        let time = parts[4].split(separator: ":").compactMap { Int($0) }
-        guard time.count == 3 else { return nil }
-        return date.startMillis + Int64(((time[0] * 60 + time[1]) * 60 + time[2]) * 1000)
+        let time = Array(parts[4].utf8)
+        guard time.count == 8, time[2] == UInt8(ascii: ":"), time[5] == UInt8(ascii: ":"),
+              let hour = UTCDay.digits(time[0..<2]), let minute = UTCDay.digits(time[3..<5]), let second = UTCDay.digits(time[6..<8]),
+              hour < 24, minute < 60, second < 61 else { return nil }
+        return date.startMillis + Int64(((hour * 60 + minute) * 60 + second) * 1000)
     }
 
     /// The delay a `Retry-After` header asks for (seconds or an HTTP date), never negative.

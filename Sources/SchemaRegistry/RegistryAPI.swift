@@ -19,22 +19,27 @@ public struct RegistryAPIConfiguration: Sendable {
 
     /// Users from `user:password` lines of a file (blank lines and `#` comments skipped) and
     /// from a comma-separated `user:password` list.
-    /// - Throws: `ConfigurationError` for an unreadable file or an entry without a colon.
+    /// - Throws: `ConfigurationError` for an unreadable file or an entry without a colon, naming
+    ///   the flag or variable and the line or entry, never the entry itself (it may be a password).
     public static func basicAuthUsers(file: String?, inline: String?) throws -> [String: String] {
-        var entries: [Substring] = []
+        var entries: [(entry: Substring, place: String)] = []
         if let file {
+            let names = "--basic-auth-users-file / SCHEMA_REGISTRY_BASIC_AUTH_USERS_FILE"
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-                throw ConfigurationError("cannot read the basic-auth users file \(file)")
+                throw ConfigurationError("cannot read the basic-auth users file \(file) (\(names))")
             }
-            entries += text.split(whereSeparator: \.isNewline)
+            let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+            entries += lines.enumerated().map { ($0.element, "line \($0.offset + 1) of the basic-auth users file \(file) (\(names))") }
         }
-        if let inline { entries += inline.split(separator: ",") }
+        if let inline {
+            entries += inline.split(separator: ",").enumerated().map { ($0.element, "entry \($0.offset + 1) of SCHEMA_REGISTRY_BASIC_AUTH_USERS") }
+        }
         var users: [String: String] = [:]
-        for entry in entries {
+        for (entry, place) in entries {
             let trimmed = entry.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
             guard let colon = trimmed.firstIndex(of: ":"), colon != trimmed.startIndex else {
-                throw ConfigurationError("a basic-auth user entry is not user:password")
+                throw ConfigurationError("\(place) is not user:password")
             }
             users[String(trimmed[..<colon])] = String(trimmed[trimmed.index(after: colon)...])
         }
@@ -207,10 +212,7 @@ public enum RegistryAPI {
         let putConfig: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, context in
             let subject = try context.parameters.get("subject").map { _ in try subjectParameter(context) }
             let body = try await registrationBody(request, maxBody: maxBody)
-            guard let text = body["compatibility"]?.stringValue ?? body["compatibilityLevel"]?.stringValue,
-                  let level = CompatibilityLevel(rawValue: text.uppercased()) else {
-                throw RegistryError.invalidCompatibilityLevel(body["compatibility"]?.stringValue ?? body["compatibility"]?.compactText ?? "")
-            }
+            let level = try compatibilityLevel(in: body)
             _ = try await registry.submit(.setCompatibility(subject: subject, level: level))
             return json(.object([("compatibility", .string(level.rawValue))]))
         }
@@ -239,9 +241,7 @@ public enum RegistryAPI {
         let putMode: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, context in
             let subject = try context.parameters.get("subject").map { _ in try subjectParameter(context) }
             let body = try await registrationBody(request, maxBody: maxBody)
-            guard let text = body["mode"]?.stringValue, let mode = RegistryMode(rawValue: text.uppercased()) else {
-                throw RegistryError.invalidMode(body["mode"]?.stringValue ?? body["mode"]?.compactText ?? "")
-            }
+            let mode = try RegistryAPI.mode(in: body)
             _ = try await registry.submit(.setMode(subject: subject, mode: mode, force: flag(request, "force")))
             return json(.object([("mode", .string(mode.rawValue))]))
         }
@@ -269,7 +269,7 @@ public enum RegistryAPI {
     /// (Jersey) negotiates it: the highest client quality times server quality, the client's
     /// quality taken from its most specific matching range; ties go to the server's order.
     /// No header, or nothing acceptable, gets the default `application/vnd.schemaregistry.v1+json`.
-    static func negotiatedContentType(accept: String?) -> String {
+    package static func negotiatedContentType(accept: String?) -> String {
         guard let accept, !accept.isEmpty else { return contentType }
         var ranges: [(type: String, subtype: String, quality: Double)] = []
         for element in accept.split(separator: ",") {
@@ -317,9 +317,11 @@ public enum RegistryAPI {
         request.uri.queryParameters[Substring(name)].map { $0.lowercased() == "true" } ?? false
     }
 
+    /// The percent-decoded `{subject}`: not empty, at most 255 bytes, no control characters.
+    /// An escape that does not decode to UTF-8 (`%FF`) is refused, not kept as literal text.
     static func subjectParameter(_ context: BasicRequestContext) throws(RegistryError) -> String {
         let raw = context.parameters.get("subject") ?? ""
-        let subject = raw.removingPercentEncoding ?? raw
+        guard let subject = raw.removingPercentEncoding else { throw .invalidSubject(raw) }
         guard !subject.isEmpty, subject.utf8.count <= 255, !subject.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             throw .invalidSubject(subject)
         }
@@ -348,19 +350,13 @@ public enum RegistryAPI {
         } catch is NIOTooManyBytesError {
             throw RegistryError(status: 413, errorCode: 413, message: "Request body is larger than \(maxBody) bytes")
         }
-        do {
-            let body = try JSONValue(parsing: Array(buffer.readableBytesView), maxDepth: 256)
-            guard body.objectValue != nil else { throw RegistryError.badRequest("The request body must be a JSON object") }
-            return body
-        } catch let e as JSONParseError {
-            throw RegistryError.badRequest("Unrecognized JSON: \(e.description)")
-        }
+        return try requestBody(Array(buffer.readableBytesView))
     }
 
     /// An imported `id` or `version` from a registration body: nil when absent or null, else
     /// an integer in 1...2^31-1.
     /// - Throws: 42201 for a bad id, 42202 for a bad version.
-    static func importNumber(_ body: JSONValue, _ key: String) throws(RegistryError) -> Int? {
+    package static func importNumber(_ body: JSONValue, _ key: String) throws(RegistryError) -> Int? {
         guard let value = body[key], value != .null else { return nil }
         guard let number = value.int64Value, (1...Int64(Int32.max)).contains(number) else {
             let text = value.compactText
@@ -369,7 +365,7 @@ public enum RegistryAPI {
         return Int(number)
     }
 
-    static func registerCommand(subject: String, body: JSONValue, normalize: Bool) throws(RegistryError) -> RegisterCommand {
+    package static func registerCommand(subject: String, body: JSONValue, normalize: Bool) throws(RegistryError) -> RegisterCommand {
         guard let schema = body["schema"]?.stringValue else {
             throw .invalidSchema("the body needs \"schema\", the schema as a JSON string")
         }

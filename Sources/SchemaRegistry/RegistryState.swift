@@ -219,8 +219,11 @@ public struct RegistryState: Sendable, Equatable {
             throw .invalidSchema("\(error)")
         }
         let normalized = parsed.normalizedForm
-        let compactText = (try? JSONValue(parsing: command.schema).compactText) ?? command.schema
-        return Prepared(parsed: parsed, text: command.normalize ? normalized : compactText,
+        // The stored text names the referenced types rather than defining them again.
+        let text = command.normalize
+            ? parsed.normalizedForm(external: Set(predefined.keys))
+            : (try? JSONValue(parsing: command.schema).compactText) ?? command.schema
+        return Prepared(parsed: parsed, text: text,
                         identity: "\(normalized)|\(identityReferences.joined(separator: ","))",
                         resolved: ResolvedSchema(parsed: parsed, referenceClosure: closure, referenceDepth: depth))
     }

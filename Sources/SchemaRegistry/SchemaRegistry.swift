@@ -365,12 +365,15 @@ public final class SchemaRegistry: Service, Sendable {
     /// the id is one this instance has not seen given out yet (at or above its next id, and a
     /// valid id), it catches up with the log once and retries: another instance may have just
     /// assigned it. Ids below the next id are never given out later, so they are answered at
-    /// once and cost the log nothing.
+    /// once and cost the log nothing. Until the start-up catch-up is done (a restarted instance
+    /// still reading the log) any missing id waits for the log: a 404 then would tell a
+    /// deserializer that an existing schema does not exist.
     public func read<T>(schemaID id: Int, _ body: (RegistryState) throws(RegistryError) -> T) async throws(RegistryError) -> T {
         let current = snapshot()
         do {
             return try body(current)
-        } catch where error.errorCode == 40403 && readiness.isReady && id >= current.nextID && id <= Int(Int32.max) {
+        } catch where error.errorCode == 40403 && id <= Int(Int32.max)
+                        && (!caughtUp.withLock({ $0 }) || (readiness.isReady && id >= current.nextID)) {
             try await catchUp()
             return try body(snapshot())
         }

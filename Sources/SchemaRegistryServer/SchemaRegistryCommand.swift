@@ -57,9 +57,7 @@ struct SchemaRegistryCommand: AsyncParsableCommand {
         let readiness = ServiceReadiness()
         let registry = SchemaRegistry(log: log, configuration: registryConfig, readiness: readiness, logger: logger)
 
-        let router = Router()
-        router.addOperationalRoutes(metrics: metrics, readiness: readiness)
-        RegistryAPI.addRoutes(to: router, registry: registry, configuration: api)
+        let router = RegistryAPI.router(registry: registry, configuration: api, metrics: metrics, readiness: readiness)
         let app = Application(router: router, configuration: .init(address: .hostname(options.httpHost, port: options.httpPort),
                                                                   serverName: "schema-registry"),
                               logger: logger)

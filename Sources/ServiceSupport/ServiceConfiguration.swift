@@ -81,18 +81,22 @@ public struct CommonServiceOptions: ParsableArguments, Sendable {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
                 throw ConfigurationError("cannot read the Kafka properties file \(file) (--kafka-properties-file / KAFKA_PROPERTIES_FILE)")
             }
-            try Self.addKafkaProperties(text.split(whereSeparator: \.isNewline), from: "the Kafka properties file \(file)", to: &properties)
+            try Self.addKafkaProperties(text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline), unit: "line",
+                                        from: "the Kafka properties file \(file) (--kafka-properties-file / KAFKA_PROPERTIES_FILE)", to: &properties)
         }
         if let inline = environment.value(flag: nil, env: "KAFKA_PROPERTIES") {
-            try Self.addKafkaProperties(Self.kafkaPropertyEntries(inline), from: "KAFKA_PROPERTIES", to: &properties)
+            let commaForm = !inline.contains { $0 == ";" || $0.isNewline }
+            try Self.addKafkaProperties(Self.kafkaPropertyEntries(inline),
+                                        from: commaForm ? "KAFKA_PROPERTIES (read as comma-separated: separate entries with ';' when a value holds a comma)" : "KAFKA_PROPERTIES",
+                                        to: &properties)
         }
         try Self.addKafkaProperties(kafkaProperties.map { Substring($0) }, from: "--kafka-property", to: &properties)
         let levelText = environment.value(flag: logLevel, env: "LOG_LEVEL", default: "info")!
         guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
-            throw ConfigurationError("log level '\(levelText)' is not one of trace, debug, info, notice, warning, error, critical")
+            throw ConfigurationError("--log-level / LOG_LEVEL: '\(levelText.prefix(32))' is not one of trace, debug, info, notice, warning, error, critical")
         }
         let port = try environment.integer(flag: httpPort, flagName: "--http-port", env: "HTTP_PORT", default: defaultHTTPPort)
-        guard (0...65535).contains(port) else { throw ConfigurationError("HTTP port \(port) is out of range") }
+        guard (0...65535).contains(port) else { throw ConfigurationError("--http-port / HTTP_PORT: \(port) is not a port (0...65535)") }
         return ResolvedServiceOptions(kafkaBootstrapServers: bootstrap, kafkaProperties: properties, logLevel: level,
                                       httpHost: environment.value(flag: httpHost, env: "HTTP_HOST", default: "0.0.0.0")!, httpPort: port)
     }
@@ -109,20 +113,34 @@ extension CommonServiceOptions {
     }
 
     /// Adds `key=value` entries (blank ones and `#` comments skipped; key and value trimmed).
-    /// - Throws: `ConfigurationError` naming `source` for an entry without a key and `=`.
-    static func addKafkaProperties(_ entries: [Substring], from source: String, to properties: inout [String: String]) throws {
-        for entry in entries {
+    /// - Parameter unit: what an entry is called in errors (`entry`, or `line` for a file's lines).
+    /// - Throws: `ConfigurationError` naming `source` and the entry's position for an entry
+    ///   without a key and `=`; it shows no part of the entry that could be a value.
+    static func addKafkaProperties(_ entries: [Substring], unit: String = "entry", from source: String,
+                                   to properties: inout [String: String]) throws {
+        for (index, entry) in entries.enumerated() {
             let trimmed = entry.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
             guard let eq = trimmed.firstIndex(of: "="),
                   !trimmed[..<eq].trimmingCharacters(in: .whitespaces).isEmpty else {
-                // The entry may hold a secret: name the key side only.
-                let shown = trimmed.split(separator: "=", maxSplits: 1).first.map(String.init) ?? ""
-                throw ConfigurationError("Kafka property '\(shown.prefix(64))' in \(source) is not key=value")
+                throw ConfigurationError("\(unit) \(index + 1)\(Self.propertyName(in: trimmed)) of \(source) is not key=value")
             }
             let key = trimmed[..<eq].trimmingCharacters(in: .whitespaces)
             properties[key] = trimmed[trimmed.index(after: eq)...].trimmingCharacters(in: .whitespaces)
         }
+    }
+}
+
+extension CommonServiceOptions {
+    /// `" ('name')"` when a malformed entry starts with what reads as a librdkafka property name
+    /// (lower case, dotted) followed by a wrong separator (`sasl.password: x`), else empty: a bare
+    /// token may be a piece of a value (a password with a comma, split by the comma form of
+    /// `KAFKA_PROPERTIES`), so it is never shown.
+    static func propertyName(in entry: String) -> String {
+        let name = entry.prefix { ($0.isASCII && ($0.isLowercase || $0.isNumber)) || $0 == "." || $0 == "_" }
+        guard name.first?.isLetter == true, name.count < entry.count, name.contains("."),
+              let next = entry.dropFirst(name.count).first, next == ":" || next.isWhitespace else { return "" }
+        return " ('\(name.prefix(64))')"
     }
 }
 

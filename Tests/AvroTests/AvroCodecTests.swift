@@ -49,6 +49,20 @@ struct AvroCodecTests {
         #expect(throws: AvroCodecError.self) { try codec.encode(.record([.string("a"), .array([]), .union(branch: 5, .null)])) }
     }
 
+    /// Found by the avro-decoder fuzz target (Tests/FuzzCorpus/avro-decoder/everything): avro-c
+    /// cannot append a record without fields to an array, so valid values failed to decode
+    /// ("Couldn't expand array") and to encode.
+    @Test func arraysOfRecordsWithoutFieldsRoundTrip() throws {
+        let schema = try AvroParsedSchema(parsing: #"{"type":"record","name":"R","fields":[{"name":"units","type":{"type":"array","items":{"type":"record","name":"Unit","fields":[]}}},{"name":"more","type":{"type":"map","values":{"type":"array","items":["null","Unit"]}}}]}"#)
+        let codec = try AvroBinaryCodec(schema: schema)
+        // Three units, then a map {"k": [Unit, null]}.
+        let bytes: [UInt8] = [0x06, 0x00, 0x02, 0x02, 0x6B, 0x04, 0x02, 0x00, 0x00, 0x00]
+        let value = AvroValue.record([.array([.record([]), .record([]), .record([])]),
+                                      .map(["k": .array([.union(branch: 1, .record([])), .union(branch: 0, .null)])])])
+        #expect(try codec.decode(bytes) == value)
+        #expect(try codec.encode(value) == bytes)
+    }
+
     @Test func largeValuesGrowTheScratchBuffer() throws {
         let codec = try AvroBinaryCodec(schema: Self.schema)
         let big = AvroValue.record([.string(String(repeating: "y", count: 100_000)), .array((0..<5000).map { .long(Int64($0)) }), .union(branch: 0, .null)])

@@ -154,6 +154,20 @@ struct AvroCorruptInputTests {
         #expect(error.message.hasSuffix("(byte 2)"), "\(error.message)")
     }
 
+    /// Seen while fuzzing the decoder: avro-c keeps map keys as C strings, so `{"a\0x": 1, "a\0y": 2}`
+    /// decoded as `{"a": 2}` and a key with a NUL was encoded cut short.
+    @Test("a NUL byte in a map key is rejected, not cut short")
+    func nulInAMapKey() throws {
+        let codec = try AvroBinaryCodec(schema: schema(#"{"type":"map","values":"int"}"#))
+        let error = try #require(throws: AvroCodecError.self) { try codec.decode([0x02, 0x04, 0x61, 0x00, 0x02, 0x00]) }
+        #expect(error.kind == .nulInMapKey)
+        #expect(error.message.contains("the key of map entry 0 has a NUL byte"), "\(error.message)")
+        #expect(error.message.hasSuffix("(byte 3)"), "\(error.message)")
+        let encodeError = try #require(throws: AvroCodecError.self) { try codec.encode(.map(["a\u{0}b": .int(1)])) }
+        #expect(encodeError.kind == .nulInMapKey)
+        #expect(try codec.decode([0x02, 0x04, 0x61, 0x62, 0x02, 0x00]) == .map(["ab": .int(1)]))
+    }
+
     // MARK: Valid input still decodes
 
     @Test("a Candle of schemas/avro/Candle.avsc round-trips, and the validator consumes all of it")

@@ -49,6 +49,21 @@ import Testing
         #expect(error.code == .rateLimited && error.retryAfter == .seconds(60))
     }
 
+    /// Found while fuzzing the price-API parsers (Tests/FuzzCorpus/<api>/retry_after_hour_overflow):
+    /// an 18-digit hour overflowed the arithmetic and crashed the producer; other impossible
+    /// times were read as something else.
+    @Test(arguments: [
+        "Mon, 11 Mar 2024 999999999999999999:00:00 GMT", "Mon, 11 Mar 2024 24:00:00 GMT", "Mon, 11 Mar 2024 06:60:00 GMT",
+        "Mon, 11 Mar 2024 6:01:12 GMT", "Mon, 11 Mar 2024 06:xx:01:12 GMT", "Mon, 11 Mar 2024 -1:00:00 GMT",
+    ])
+    func retryAfterWithAnImpossibleTimeIsIgnored(value: String) throws {
+        let response = SourceResponse(status: 429, headers: [HTTPHeader(name: "Retry-After", value: value)], text: #"{"message":"Public rate limit exceeded"}"#)
+        let source = CoinbaseSource()
+        let cursor = source.firstCursor(for: Instrument(base: "BTC", quote: "USD"), days: day("2024-03-01")...day("2024-03-10"))
+        let error = try #require(sourceError { try source.parse(response, cursor: cursor, now: recordedAt) })
+        #expect(error.code == .rateLimited && error.retryAfter == nil)
+    }
+
     @Test func errorCodesKnowWhetherToRetry() {
         let retriable: [SourceError.Code] = [.rateLimited, .banned, .dailyCapReached, .malformedResponse, .serverError]
         let permanent: [SourceError.Code] = [.unknownMarket, .unsupported, .authRequired, .historyLimit, .noData, .badRequest, .egressBlocked]

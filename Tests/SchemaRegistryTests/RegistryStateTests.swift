@@ -201,6 +201,22 @@ struct RegistryStateTests {
         #expect(try state.schema(id: 1).text == #"{"name":"R","type":"record","fields":[{"name":"a","type":"int"}]}"#)
     }
 
+    /// Found by the registry-request fuzz target (Tests/FuzzCorpus/registry-request/register_with_reference):
+    /// the normalized text defined the referenced type again, so neither re-registering it nor
+    /// parsing it with its references worked.
+    @Test func normalizeNamesReferencedTypesInsteadOfDefiningThem() throws {
+        var state = RegistryState()
+        let money = #"{"type":"record","name":"Money","namespace":"io.pp","fields":[{"name":"amount","type":"double"}]}"#
+        _ = state.apply(.register(RegisterCommand(subject: "money", schema: money)))
+        let order = #"{"type":"record","name":"Order","namespace":"io.pp","doc":"d","fields":[{"name":"price","type":"Money"}]}"#
+        let ref = SchemaReference(name: "io.pp.Money", subject: "money", version: 1)
+        let first = try registered(state.apply(.register(RegisterCommand(subject: "order", schema: order, references: [ref], normalize: true))))
+        let stored = try state.schema(id: first.id)
+        #expect(stored.text == #"{"name":"io.pp.Order","type":"record","fields":[{"name":"price","type":"io.pp.Money"}]}"#)
+        let again = RegisterCommand(subject: "order", schema: stored.text, references: stored.references, normalize: true)
+        #expect(try registered(state.apply(.register(again))) == first)
+    }
+
     @Test func theSameLogGivesTheSameState() {
         let commands: [RegistryCommand] = [
             .register(RegisterCommand(subject: "a", schema: Schemas.v1)),

@@ -76,6 +76,29 @@ struct ServiceConfigurationTests {
         }
     }
 
+    @Test func malformedPropertiesAreNamedByPositionNeverByTheirValue() throws {
+        func message(_ env: [String: String], _ args: [String] = []) -> String {
+            do {
+                _ = try parse(args).resolve(environment: ServiceEnvironment(["KAFKA_BOOTSTRAP_SERVERS": "x:1"].merging(env) { $1 }), defaultHTTPPort: 1)
+                return "accepted"
+            } catch {
+                return "\(error)"
+            }
+        }
+        let comma = message(["KAFKA_PROPERTIES": "sasl.username=u,sasl.password=pa55,w0rd"])
+        #expect(comma.contains("entry 3 of KAFKA_PROPERTIES") && comma.contains("';'") && !comma.contains("w0rd") && !comma.contains("pa55"), "\(comma)")
+        let colon = message(["KAFKA_PROPERTIES": "security.protocol=SSL;sasl.password: hunter2"])
+        #expect(colon.contains("entry 2 ('sasl.password') of KAFKA_PROPERTIES") && !colon.contains("hunter2"), "\(colon)")
+        let flag = message([:], ["--kafka-property", "s3cret"])
+        #expect(flag.contains("entry 1 of --kafka-property") && !flag.contains("s3cret"), "\(flag)")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("kafka-\(UUID().uuidString).properties")
+        try "# comment\n\nsecurity.protocol=SSL\nssl.key.password hunter2\n".write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let lined = message(["KAFKA_PROPERTIES_FILE": file.path])
+        #expect(lined.contains("line 4 ('ssl.key.password') of the Kafka properties file") && lined.contains("KAFKA_PROPERTIES_FILE") && !lined.contains("hunter2"),
+                "\(lined)")
+    }
+
     @Test func theHelpTextDocumentsTheSeparatorsAndTheFile() {
         let help = CommonServiceOptions.helpMessage(columns: 400)
         #expect(help.contains("KAFKA_PROPERTIES_FILE"))

@@ -25,18 +25,22 @@ public struct FixtureRequest: Sendable {
     }
 }
 
-/// What the fixture answers, optionally after a delay.
+/// What the fixture answers, optionally after a delay, optionally trickling its body.
 public struct FixtureResponse: Sendable {
     public var status: Int
     public var headers: [(name: String, value: String)]
     public var body: [UInt8]
     public var delay: Duration
+    /// Send the body `bytes` at a time, one write `every` (a slow body); all at once when nil.
+    public var trickle: (bytes: Int, every: Duration)?
 
-    public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8], delay: Duration = .zero) {
+    public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8], delay: Duration = .zero,
+                trickle: (bytes: Int, every: Duration)? = nil) {
         self.status = status
         self.headers = headers
         self.body = body
         self.delay = delay
+        self.trickle = trickle
     }
 
     public init(status: Int, headers: [(name: String, value: String)] = [], body: String, delay: Duration = .zero) {
@@ -157,9 +161,31 @@ private final class FixtureHandler: ChannelInboundHandler, @unchecked Sendable {
         if !keepAlive { headers.add(name: "Connection", value: "close") }
         let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
+        if let trickle = response.trickle {
+            context.flush()
+            writeTrickled(context, response.body[...], bytes: max(1, trickle.bytes), every: trickle.every)
+            return
+        }
         var buffer = context.channel.allocator.buffer(capacity: response.body.count)
         buffer.writeBytes(response.body)
         context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+    }
+
+    /// Writes `rest` a chunk at a time until it is sent or the client has gone.
+    private func writeTrickled(_ context: ChannelHandlerContext, _ rest: ArraySlice<UInt8>, bytes: Int, every: Duration) {
+        guard context.channel.isActive else { return }
+        guard !rest.isEmpty else {
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            return
+        }
+        var buffer = context.channel.allocator.buffer(capacity: bytes)
+        buffer.writeBytes(rest.prefix(bytes))
+        context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        let (seconds, attoseconds) = every.components
+        let nanos = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(nanos)) {
+            self.writeTrickled(context, rest.dropFirst(bytes), bytes: bytes, every: every)
+        }
     }
 }

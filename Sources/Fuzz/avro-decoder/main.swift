@@ -1,0 +1,3 @@
+import LibFuzzer
+
+LibFuzzer.run { data, size in fuzz(data, size) }

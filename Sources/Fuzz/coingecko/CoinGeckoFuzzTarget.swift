@@ -1,0 +1,14 @@
+import PriceSourceFuzzing
+import PriceSources
+
+/// CoinGecko `market_chart`, `ohlc` and `simple/price` answers, parsed by `CoinGeckoSource`.
+let source = CoinGeckoSource()
+
+/// libFuzzer's entry point: one fuzzed answer (see `FuzzedResponse` for its layout).
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let input = FuzzedResponse(data, size)
+    input.parseCandles(with: source)
+    input.parseSpot(with: source)
+    return 0
+}
