@@ -12,7 +12,8 @@ extension AvroParsedSchema {
     public var fingerprint: UInt64 { AvroFingerprint.crc64(Array(canonicalForm.utf8)) }
 
     /// The form handed to avro-c: canonical, with the types avro-c cannot hold that encode as
-    /// no bytes (zero-size fixed types, records without fields) as `null`.
+    /// no bytes (zero-size fixed types, records without fields) as `null`, and a placeholder
+    /// symbol or branch in enums and unions that have none.
     var avroCForm: String {
         var writer = AvroSchemaWriter(schema: self, style: .avroC)
         writer.write(root)
@@ -60,7 +61,8 @@ struct AvroSchemaWriter {
         case canonical, normalized
         /// The canonical form with zero-size fixed types and records without fields written as
         /// `null` (all encode as no bytes): avro-c cannot allocate a zero-size fixed value, nor
-        /// append a record without fields to an array.
+        /// append a record without fields to an array. Enums without symbols and unions without
+        /// branches, which avro-c refuses and no value has, get a symbol or branch.
         case avroC
     }
     let schema: AvroParsedSchema
@@ -163,7 +165,10 @@ struct AvroSchemaWriter {
             key("name", first: &first); string(e.name.fullName)
             key("type", first: &first); string("enum")
             key("symbols", first: &first)
-            out += "[" + e.symbols.map { JSONValue.string($0).compactText }.joined(separator: ",") + "]"
+            // avro-c refuses an enum without symbols; no value has one, and the validator
+            // rejects every index, so avro-c can be given any symbol.
+            let symbols = style == .avroC && e.symbols.isEmpty ? ["_"] : e.symbols
+            out += "[" + symbols.map { JSONValue.string($0).compactText }.joined(separator: ",") + "]"
             if style == .normalized, let d = e.defaultSymbol { key("default", first: &first); string(d) }
             aliases(e.aliases, first: &first)
             extras(e.attributes, first: &first)
@@ -194,6 +199,8 @@ struct AvroSchemaWriter {
             extras(attrs, first: &first)
             out += "}"
         case .union(let branches):
+            // Likewise a union without branches: avro-c gets one it never reads.
+            if style == .avroC, branches.isEmpty { out += #"["null"]"#; return }
             out += "["
             for (i, b) in branches.enumerated() {
                 if i > 0 { out += "," }

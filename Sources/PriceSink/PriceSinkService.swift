@@ -53,7 +53,7 @@ public final class PriceSinkService: Service, Sendable {
         let writers = (0..<max(1, config.writers)).map { [logger] _ in
             SinkConnection(url: config.databaseURL, statementTimeout: config.statementTimeout, logger: logger)
         }
-        try await Warehouse.migrate(try await writers[0].connection())
+        try await migrate(writers[0])
         let admin = try KafkaAdmin(configuration: config.kafka)
         try await admin.createTopics([
             KafkaNewTopic(name: config.candleTopic, partitions: config.candlePartitions, replicationFactor: config.replicationFactor),
@@ -123,6 +123,21 @@ public final class PriceSinkService: Service, Sendable {
         await hookDB.close()
         if let failure { throw failure }
         logger.info("stopped")
+    }
+
+    /// Applies the migrations; a statement timeout or a lost connection is waited out, any
+    /// other error (a migration that fails) stops the sink.
+    private func migrate(_ db: SinkConnection) async throws {
+        var wait = Duration.milliseconds(200)
+        while true {
+            do {
+                return try await Warehouse.migrate(try await db.connection())
+            } catch let error as PostgresError where !isStopping && (error.sqlState == "57014" || !db.isUsable) {
+                logger.warning("applying the migrations failed, retrying in \(wait): \(error)")
+                try await Task.sleep(for: wait)
+                wait = min(wait * 2, .seconds(10))
+            }
+        }
     }
 
     /// What the reader hands the writer.

@@ -63,6 +63,20 @@ struct AvroCodecTests {
         #expect(try codec.encode(value) == bytes)
     }
 
+    /// Found by the avro-schema fuzz target (Tests/FuzzCorpus/avro-schema/enum_without_symbols):
+    /// avro-c refused schemas with an enum without symbols or a union without branches, so no
+    /// record of such a writer could be decoded, not even one that never uses them.
+    @Test func enumsWithoutSymbolsAndUnionsWithoutBranchesAreAccepted() throws {
+        let schema = try AvroParsedSchema(parsing: #"{"type":"record","name":"R","fields":[{"name":"e","type":["null",{"type":"enum","name":"E","symbols":[]}]},{"name":"xs","type":{"type":"array","items":[]}}]}"#)
+        let codec = try AvroBinaryCodec(schema: schema)
+        let value = AvroValue.record([.union(branch: 0, .null), .array([])])
+        #expect(try codec.decode([0x00, 0x00]) == value)
+        #expect(try codec.encode(value) == [0x00, 0x00])
+        #expect(throws: AvroCodecError.self) { try codec.decode([0x02, 0x00, 0x00]) }
+        #expect(throws: AvroCodecError.self) { try codec.decode([0x00, 0x02, 0x00, 0x00]) }
+        #expect(throws: AvroCodecError.self) { try codec.encode(.record([.union(branch: 1, .enumSymbol("_")), .array([])])) }
+    }
+
     @Test func largeValuesGrowTheScratchBuffer() throws {
         let codec = try AvroBinaryCodec(schema: Self.schema)
         let big = AvroValue.record([.string(String(repeating: "y", count: 100_000)), .array((0..<5000).map { .long(Int64($0)) }), .union(branch: 0, .null)])

@@ -51,7 +51,8 @@ import Testing
     }
 
     @Test func cryptoCompareSaysType99WithStatus200AndRecovers() async throws {
-        let script = FaultScript(limits: ["cryptocompare": RequestLimit(requests: 1, per: .milliseconds(2500))])
+        // A window long enough that a loaded machine still sends the second request inside it.
+        let script = FaultScript(limits: ["cryptocompare": RequestLimit(requests: 1, per: .milliseconds(8000))])
         try await withServer(faults: script) { server in
             let source = CryptoCompareSource(baseURL: server.baseURL(for: "cryptocompare"))
             let (request, cursor) = try source.firstRequest(for: btcUSD, from: day("2024-01-01"), to: day("2024-01-31"))
@@ -60,7 +61,7 @@ import Testing
             #expect(limited.status == 200)
             let error = sourceError { try source.parse(limited, cursor: cursor, now: testNow) }
             #expect(error?.code == .rateLimited && error?.retryAfter == .seconds(60), "reported as CryptoCompare's minute window")
-            try await Task.sleep(for: .milliseconds(2600))
+            try await Task.sleep(for: .milliseconds(8100))
             #expect(try source.parse(try await fetch(request), cursor: cursor, now: testNow).candles.count == 31)
             #expect(server.violations(source: "cryptocompare") == 1)
         }
