@@ -284,7 +284,7 @@ extension AvroBinaryValidator {
     /// Walks the bytes of one value, depth first, with its own stack of frames rather than
     /// recursion: the thread's stack use does not grow with nesting (in any build), and a
     /// failure's path is read off the frames.
-    struct Walker {
+    struct Walker: AvroBinaryPrimitiveReading {
         let bytes: UnsafeRawBufferPointer
         let program: Program
         let maxZeroSizeElements: Int
@@ -298,8 +298,6 @@ extension AvroBinaryValidator {
             self.maxZeroSizeElements = maxZeroSizeElements
             self.maxDepth = maxDepth
         }
-
-        var left: Int { bytes.count - position }
 
         /// Walks one value of `root`.
         mutating func run(_ root: Int) throws(Failure) {
@@ -505,63 +503,78 @@ extension AvroBinaryValidator {
             return start..<start + count
         }
 
-        mutating func skip(_ count: Int, _ what: StaticString) throws(Failure) {
-            // A negative count only comes from a hand-built schema (the parser rejects it).
-            guard count >= 0, count <= left else { throw .truncated(what, needs: count, left: left, at: position) }
-            position += count
-        }
+    }
+}
 
-        /// Reads a length and checks it against the bytes left; the position is then at the
-        /// first byte of the content.
-        mutating func readLength(_ what: StaticString) throws(Failure) -> Int {
-            let at = position
-            let length = try readLong(what)
-            guard length >= 0, length <= left else { throw .length(what, length, left: left, at: at) }
-            return Int(length)
-        }
+/// Reading the primitives of the binary encoding with their checks: what the validator's
+/// walk and `AvroBinaryReader` share.
+protocol AvroBinaryPrimitiveReading {
+    var bytes: UnsafeRawBufferPointer { get }
+    var position: Int { get set }
+}
 
-        /// Checks that the next `count` bytes are well-formed UTF-8 and moves past them.
-        mutating func checkUTF8(_ count: Int, _ text: Text) throws(Failure) {
-            if let bad = AvroBinaryValidator.firstInvalidUTF8(in: bytes, from: position, to: position + count) {
-                throw .invalidUTF8(text, byte: bytes[bad], at: bad)
+extension AvroBinaryPrimitiveReading {
+    typealias Failure = AvroBinaryValidator.Failure
+    typealias Text = AvroBinaryValidator.Text
+
+    var left: Int { bytes.count - position }
+
+    mutating func skip(_ count: Int, _ what: StaticString) throws(Failure) {
+        // A negative count only comes from a hand-built schema (the parser rejects it).
+        guard count >= 0, count <= left else { throw .truncated(what, needs: count, left: left, at: position) }
+        position += count
+    }
+
+    /// Reads a length and checks it against the bytes left; the position is then at the
+    /// first byte of the content.
+    mutating func readLength(_ what: StaticString) throws(Failure) -> Int {
+        let at = position
+        let length = try readLong(what)
+        guard length >= 0, length <= left else { throw .length(what, length, left: left, at: at) }
+        return Int(length)
+    }
+
+    /// Checks that the next `count` bytes are well-formed UTF-8 and moves past them.
+    mutating func checkUTF8(_ count: Int, _ text: Text) throws(Failure) {
+        if let bad = AvroBinaryValidator.firstInvalidUTF8(in: bytes, from: position, to: position + count) {
+            throw .invalidUTF8(text, byte: bytes[bad], at: bad)
+        }
+        position += count
+    }
+
+    mutating func readLong(_ what: StaticString) throws(Failure) -> Int64 {
+        Self.zigZag(try readVarint(what, maxBytes: 10))
+    }
+
+    mutating func readInt(_ what: StaticString) throws(Failure) -> Int32 {
+        let at = position
+        let value = Self.zigZag(try readVarint(what, maxBytes: 5))
+        guard let int = Int32(exactly: value) else { throw .intOutOfRange(what, value, at: at) }
+        return int
+    }
+
+    /// Reads an unsigned varint of at most `maxBytes` bytes (10 for 64 bits, 5 for 32).
+    mutating func readVarint(_ what: StaticString, maxBytes: Int) throws(Failure) -> UInt64 {
+        let start = position
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            guard position < bytes.count else { throw .truncatedVarint(what, at: start) }
+            let b = bytes[position]
+            position += 1
+            if position - start == maxBytes {
+                guard b & 0x80 == 0 else { throw .varintTooLong(what, maxBytes: maxBytes, at: start) }
+                // The tenth byte of a 64-bit varint holds only bit 63.
+                guard maxBytes < 10 || b <= 1 else { throw .varintOverflow(what, at: start) }
             }
-            position += count
+            value |= UInt64(b & 0x7F) << shift
+            if b & 0x80 == 0 { return value }
+            shift += 7
         }
+    }
 
-        mutating func readLong(_ what: StaticString) throws(Failure) -> Int64 {
-            Self.zigZag(try readVarint(what, maxBytes: 10))
-        }
-
-        mutating func readInt(_ what: StaticString) throws(Failure) -> Int32 {
-            let at = position
-            let value = Self.zigZag(try readVarint(what, maxBytes: 5))
-            guard let int = Int32(exactly: value) else { throw .intOutOfRange(what, value, at: at) }
-            return int
-        }
-
-        /// Reads an unsigned varint of at most `maxBytes` bytes (10 for 64 bits, 5 for 32).
-        mutating func readVarint(_ what: StaticString, maxBytes: Int) throws(Failure) -> UInt64 {
-            let start = position
-            var value: UInt64 = 0
-            var shift: UInt64 = 0
-            while true {
-                guard position < bytes.count else { throw .truncatedVarint(what, at: start) }
-                let b = bytes[position]
-                position += 1
-                if position - start == maxBytes {
-                    guard b & 0x80 == 0 else { throw .varintTooLong(what, maxBytes: maxBytes, at: start) }
-                    // The tenth byte of a 64-bit varint holds only bit 63.
-                    guard maxBytes < 10 || b <= 1 else { throw .varintOverflow(what, at: start) }
-                }
-                value |= UInt64(b & 0x7F) << shift
-                if b & 0x80 == 0 { return value }
-                shift += 7
-            }
-        }
-
-        static func zigZag(_ raw: UInt64) -> Int64 {
-            Int64(bitPattern: (raw >> 1) ^ (0 &- (raw & 1)))
-        }
+    static func zigZag(_ raw: UInt64) -> Int64 {
+        Int64(bitPattern: (raw >> 1) ^ (0 &- (raw & 1)))
     }
 }
 
